@@ -5,4 +5,16 @@
 //! reads a clock or draws global randomness: time (`UnixMillis`) and random bytes are
 //! parameters. It builds natively and for `wasm32-unknown-unknown`.
 
+pub mod api;
+pub mod card;
+pub mod credentials;
+pub mod event;
+pub mod hpke;
+pub mod ids;
+pub mod money;
+pub mod payment;
+pub mod refund;
+pub mod sealed_token;
+pub mod time;
 pub mod version;
+pub mod webhook_signature;
