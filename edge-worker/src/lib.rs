@@ -1,1 +1,15 @@
+//! Kassa's edge worker: a thin shell over `kassa-core`.
+//!
+//! It owns routing, authentication, storage, outbound fetches and HTML pages; every payment
+//! rule lives in `kassa-core`. See ARCHITECTURE.md for the codemap and invariants.
 
+use worker::{event, Context, Env, Request, Response, Result};
+
+mod http;
+mod pages;
+mod routes;
+
+#[event(fetch)]
+pub async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    routes::handle(req, env).await
+}

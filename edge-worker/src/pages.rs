@@ -1,0 +1,140 @@
+//! Server-rendered HTML pages: the landing page and the hosted checkout pages.
+//!
+//! Every page gets a fresh CSP nonce: inline scripts run only with that nonce, so no
+//! `unsafe-inline` is ever needed, and hosted payment pages refuse to be framed.
+
+use crate::http;
+use worker::{Response, Result};
+
+/// Where the widget's build output is served from (static assets, see wrangler.toml).
+const WIDGET_JS: &str = "/assets/checkout/kassa_checkout.js";
+const STYLESHEET: &str = "/assets/kassa.css";
+
+/// A page's framing policy: hosted (redirect) pages may never be framed; embed pages name
+/// the account's registered origins.
+pub enum Framing<'a> {
+    Deny,
+    #[allow(dead_code)] // used by the embedded checkout (issue: Checkout)
+    Origins(&'a [String]),
+}
+
+pub struct Page<'a> {
+    pub title: &'a str,
+    pub lang: &'a str,
+    pub body: String,
+    /// An inline module script, run under the page's nonce.
+    pub script: Option<String>,
+    pub framing: Framing<'a>,
+}
+
+impl Page<'_> {
+    pub fn render(self, status: u16) -> Result<Response> {
+        let nonce = nonce()?;
+        let frame_ancestors = match &self.framing {
+            Framing::Deny => "'none'".to_string(),
+            Framing::Origins([]) => "'none'".to_string(),
+            Framing::Origins(origins) => origins.join(" "),
+        };
+        // 'wasm-unsafe-eval' allows compiling the widget's WebAssembly, nothing else.
+        let csp = format!(
+            "default-src 'none'; script-src 'nonce-{nonce}' 'self' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+             form-action 'self'; base-uri 'none'; frame-ancestors {frame_ancestors}"
+        );
+        let script = match &self.script {
+            Some(js) => format!("<script type=\"module\" nonce=\"{nonce}\">{js}</script>"),
+            None => String::new(),
+        };
+        let html = format!(
+            "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{title} – Kassa</title>\n<link rel=\"stylesheet\" href=\"{STYLESHEET}\">\n\
+             <link rel=\"icon\" href=\"data:,\">\n\
+             </head>\n<body>\n<a class=\"skip-link\" href=\"#main\">Skip to main content</a>\n\
+             <header class=\"header\"><span class=\"header__brand\">Kassa</span></header>\n\
+             <main id=\"main\" class=\"main\">\n{body}\n</main>\n{script}\n</body>\n</html>\n",
+            lang = escape(self.lang),
+            title = escape(self.title),
+            body = self.body,
+        );
+        let mut resp = Response::from_html(html)?.with_status(status);
+        let headers = resp.headers_mut();
+        http::baseline_headers(headers)?;
+        headers.set("Content-Security-Policy", &csp)?;
+        if matches!(self.framing, Framing::Deny) {
+            headers.set("X-Frame-Options", "DENY")?;
+        }
+        Ok(resp)
+    }
+}
+
+/// 16 random bytes, hex: a per-response CSP nonce.
+fn nonce() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Escapes text for HTML element content and double-quoted attributes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn home() -> Result<Response> {
+    Page {
+        title: "Payment gateway",
+        lang: "en",
+        body: format!(
+            "<h1>Kassa {version}</h1>\n<p>An open-source payment gateway with a \
+             GOV.UK Pay-compatible API.</p>\n<ul>\n<li>API base: <code>/v1</code></li>\n\
+             <li><a href=\"/checkout/preview\">Preview the hosted card form</a></li>\n\
+             <li><a href=\"/healthz\">Health</a></li>\n</ul>",
+            version = escape(kassa_core::version::VERSION)
+        ),
+        script: None,
+        framing: Framing::Deny,
+    }
+    .render(200)
+}
+
+/// The hosted card form without a payment behind it, so the widget can be seen and tested
+/// on its own; the payment-bound pages are served under `/secure/`.
+pub fn checkout_preview() -> Result<Response> {
+    Page {
+        title: "Enter card details",
+        lang: "en",
+        body: "<h1>Enter card details</h1>\n<div id=\"kassa-card-form\" \
+               data-mode=\"preview\"><p class=\"hint\">Loading the card form…</p></div>"
+            .to_string(),
+        script: Some(format!(
+            "import init, {{ mount }} from '{WIDGET_JS}';\
+             await init();\
+             mount(document.getElementById('kassa-card-form'), {{ language: 'en' }});"
+        )),
+        framing: Framing::Deny,
+    }
+    .render(200)
+}
+
+pub fn not_found() -> Result<Response> {
+    Page {
+        title: "Page not found",
+        lang: "en",
+        body: "<h1>Page not found</h1>\n<p>If you typed the web address, check it is correct.</p>"
+            .to_string(),
+        script: None,
+        framing: Framing::Deny,
+    }
+    .render(404)
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Serves the gateway with `wrangler dev` (workerd + local SQLite state in $STATE_DIR) on
+# 127.0.0.1:$PORT and prints what a newcomer needs. Ctrl-C stops wrangler and its workerd.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${PORT:-8787}
+STATE_DIR=${STATE_DIR:-.wrangler/state}
+BASE="http://127.0.0.1:$PORT"
+mkdir -p "$STATE_DIR"
+
+# wrangler runs in its own process group so that stopping it also stops workerd.
+CI=true setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
+  --show-interactive-dev-session=false &
+wrangler_pid=$!
+stop() {
+  trap - INT TERM EXIT
+  kill -TERM -- "-$wrangler_pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 -- "-$wrangler_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$wrangler_pid" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+for _ in $(seq 1 120); do
+  curl -sf "$BASE/healthz" >/dev/null 2>&1 && break
+  kill -0 "$wrangler_pid" 2>/dev/null || { echo "wrangler dev exited early" >&2; exit 1; }
+  sleep 0.5
+done
+curl -sf "$BASE/healthz" >/dev/null || { echo "the gateway did not become healthy" >&2; exit 1; }
+
+node scripts/seed-demo.mjs "$BASE" "$STATE_DIR"
+
+cat <<MSG
+
+  Kassa is running (state in $STATE_DIR; Ctrl-C stops it).
+
+    Health          $BASE/healthz
+    API base        $BASE/v1
+    Card form       $BASE/checkout/preview
+    Demo shop       $BASE/shop/
+
+MSG
+wait "$wrangler_pid"

@@ -1,0 +1,37 @@
+// The hosted card form in real headless Chromium: the widget's wasm loads under the page's
+// strict CSP and renders an accessible form.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, seriousA11yViolations } from '../support/browser.mjs';
+
+const BASE = process.env.KASSA_URL;
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+test('the widget mounts the card form without CSP violations', async () => {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
+  page.on('pageerror', (err) => problems.push(String(err)));
+  await page.goto(`${BASE}/checkout/preview`);
+  await page.waitForSelector('#kassa-card-form[data-state="ready"]', { timeout: 10_000 });
+  for (const [id, ac] of [['card-no', 'cc-number'], ['expiry-date', 'cc-exp'], ['cvc', 'cc-csc'], ['cardholder-name', 'cc-name']]) {
+    const input = page.locator(`#${id}`);
+    assert.equal(await input.getAttribute('autocomplete'), ac, id);
+    const label = page.locator(`label[for="${id}"]`);
+    assert.ok((await label.textContent()).trim().length > 0, `${id} has a visible label`);
+  }
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('pages have no serious or critical accessibility violations', async () => {
+  const page = await browser.newPage();
+  for (const path of ['/', '/checkout/preview', '/shop/', '/no-such-page']) {
+    await page.goto(`${BASE}${path}`);
+    if (path === '/checkout/preview') await page.waitForSelector('#kassa-card-form[data-state="ready"]');
+    assert.deepEqual(await seriousA11yViolations(page), [], path);
+  }
+  await page.close();
+});
