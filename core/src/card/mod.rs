@@ -1,0 +1,10 @@
+//! Card details as a payer enters them: validation, brand detection, masking and the
+//! formatting the checkout widget applies while typing.
+//!
+//! The same functions run in the edge worker and, compiled to WebAssembly, in the browser,
+//! so a number the widget accepts is one the server accepts. Everything is a pure function
+//! of its arguments; "now" is a [`UnixMillis`] parameter.
+
+mod brand;
+
+pub use brand::{detect_brand, CardBrand, MAX_PAN_DIGITS, MIN_PAN_DIGITS};
