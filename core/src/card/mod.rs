@@ -6,5 +6,7 @@
 //! of its arguments; "now" is a [`UnixMillis`] parameter.
 
 mod brand;
+mod messages;
 
 pub use brand::{detect_brand, CardBrand, MAX_PAN_DIGITS, MIN_PAN_DIGITS};
+pub use messages::{CardError, CardErrorKind, CardField, CardFieldError, Language};
