@@ -7,6 +7,11 @@
 
 mod brand;
 mod messages;
+mod number;
 
 pub use brand::{detect_brand, CardBrand, MAX_PAN_DIGITS, MIN_PAN_DIGITS};
 pub use messages::{CardError, CardErrorKind, CardField, CardFieldError, Language};
+pub use number::{
+    check_number, first_six, format_number_for_display, last_four, luhn_check_digit, luhn_valid,
+    masked, normalise_number,
+};
