@@ -6,10 +6,12 @@
 //! of its arguments; "now" is a [`UnixMillis`] parameter.
 
 mod brand;
+mod expiry;
 mod messages;
 mod number;
 
 pub use brand::{detect_brand, CardBrand, MAX_PAN_DIGITS, MIN_PAN_DIGITS};
+pub use expiry::{check_expiry, format_expiry_for_display, ExpiryDate};
 pub use messages::{CardError, CardErrorKind, CardField, CardFieldError, Language};
 pub use number::{
     check_number, first_six, format_number_for_display, last_four, luhn_check_digit, luhn_valid,
