@@ -7,9 +7,12 @@
 use wasm_bindgen::prelude::*;
 
 mod form;
+mod live;
 mod options;
 
-pub use options::{Language, MountOptions};
+pub use kassa_core::card::Language;
+pub use live::{on_expiry_input, on_number_input, NumberFeedback};
+pub use options::MountOptions;
 
 /// The gateway version this widget was built from; the server reports the same in `/healthz`.
 #[wasm_bindgen]
@@ -17,7 +20,7 @@ pub fn version() -> String {
     kassa_core::version::VERSION.to_string()
 }
 
-/// Renders the card form into `container`.
+/// Renders the card form into `container` and wires live formatting and brand display.
 ///
 /// `options` is a plain JS object (`{ language: "en" | "cy" }`); unknown keys are rejected so
 /// that a typo in an integration fails loudly instead of being silently ignored.

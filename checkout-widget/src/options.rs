@@ -1,27 +1,10 @@
 //! The options a page passes to `mount`, parsed with serde-wasm-bindgen.
 
+use kassa_core::card::Language;
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    #[default]
-    En,
-    Cy,
-}
-
-impl Language {
-    pub fn tag(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Cy => "cy",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MountOptions {
     #[serde(default)]
     pub language: Language,
@@ -36,7 +19,7 @@ impl MountOptions {
             return Ok(MountOptions::default());
         }
         // serde-wasm-bindgen reads only the fields a struct names, so `deny_unknown_fields`
-        // never sees extra keys: check them here.
+        // would never see extra keys: a typo in an integration must fail loudly, so check.
         if let Some(obj) = value.dyn_ref::<js_sys::Object>() {
             for key in js_sys::Object::keys(obj).iter() {
                 let key = key.as_string().unwrap_or_default();

@@ -36,3 +36,20 @@ fn options_reject_unknown_keys_and_languages() {
     js_sys::Reflect::set(&obj, &"language".into(), &"fr".into()).unwrap();
     assert!(MountOptions::from_js(obj.into()).is_err());
 }
+
+#[wasm_bindgen_test]
+fn number_input_is_grouped_and_branded_as_typed() {
+    let fb = kassa_checkout::on_number_input("4242424242424242");
+    assert_eq!(fb.display, "4242 4242 4242 4242");
+    assert_eq!(fb.brand.map(|b| b.id()), Some("visa"));
+    let amex = kassa_checkout::on_number_input("378282246310005");
+    assert_eq!(amex.display, "3782 822463 10005");
+    assert_eq!(amex.brand.map(|b| b.id()), Some("american-express"));
+    assert_eq!(kassa_checkout::on_number_input("").brand, None);
+}
+
+#[wasm_bindgen_test]
+fn expiry_input_adds_the_separator_but_respects_deletion() {
+    assert_eq!(kassa_checkout::on_expiry_input("12", false), "12 / ");
+    assert_eq!(kassa_checkout::on_expiry_input("12 /", true), "12 /");
+}

@@ -26,6 +26,22 @@ test('the widget mounts the card form without CSP violations', async () => {
   await page.close();
 });
 
+test('typing a card number formats it and names the brand, using kassa-core in wasm', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${BASE}/checkout/preview`);
+  await page.waitForSelector('#kassa-card-form[data-state="ready"]');
+  await page.locator('#card-no').pressSequentially('4242424242424242');
+  assert.equal(await page.locator('#card-no').inputValue(), '4242 4242 4242 4242');
+  assert.equal(await page.locator('#card-brand').textContent(), 'Visa');
+  await page.locator('#card-no').fill('');
+  await page.locator('#card-no').pressSequentially('378282246310005');
+  assert.equal(await page.locator('#card-no').inputValue(), '3782 822463 10005');
+  assert.equal(await page.locator('#card-brand').textContent(), 'American Express');
+  await page.locator('#expiry-date').pressSequentially('1230');
+  assert.equal(await page.locator('#expiry-date').inputValue(), '12 / 30');
+  await page.close();
+});
+
 test('pages have no serious or critical accessibility violations', async () => {
   const page = await browser.newPage();
   for (const path of ['/', '/checkout/preview', '/shop/', '/no-such-page']) {

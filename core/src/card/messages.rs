@@ -20,6 +20,16 @@ pub enum Language {
     Cy,
 }
 
+impl Language {
+    /// The BCP 47 tag, for `lang` attributes: `"en"` or `"cy"`.
+    pub const fn tag(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Cy => "cy",
+        }
+    }
+}
+
 /// A field of the card form.
 ///
 /// Serialises as its [`CardField::id`], the form field name.
