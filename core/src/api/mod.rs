@@ -19,9 +19,47 @@
 //! parameters), no network, and every constructor takes the base URL it should link to.
 
 pub mod error;
+pub mod events;
 pub mod links;
 pub mod metadata;
+pub mod payment;
 
 pub use error::{ApiError, ErrorCode};
+pub use events::PaymentEventsResponse;
 pub use links::{Link, PaymentLinks, PaymentLinksBuilder, PostLink, SearchNavigationLinks};
 pub use metadata::{Metadata, MetadataValue};
+pub use payment::{PaymentDetailForSearch, PaymentResponse, PaymentState, PaymentStatus};
+
+use crate::time::UnixMillis;
+
+/// Serialises an instant the way GOV.UK Pay writes `created_date`:
+/// `2016-01-21T17:15:00.000Z`.
+fn ser_instant<S: serde::Serializer>(
+    instant: &UnixMillis,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&instant.to_rfc3339())
+}
+
+/// [`ser_instant`] for optional fields (used with `skip_serializing_if = "Option::is_none"`).
+fn ser_opt_instant<S: serde::Serializer>(
+    instant: &Option<UnixMillis>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match instant {
+        Some(instant) => ser_instant(instant, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// Serialises the UTC day of an optional instant as `2016-01-21`, GOV.UK Pay's format for
+/// settlement dates.
+fn ser_opt_date<S: serde::Serializer>(
+    instant: &Option<UnixMillis>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match instant {
+        Some(instant) => serializer.serialize_str(&payment::civil_date(*instant)),
+        None => serializer.serialize_none(),
+    }
+}
