@@ -18,12 +18,14 @@
 //! The module is sans-IO like the rest of the crate: no clock (times are `UnixMillis`
 //! parameters), no network, and every constructor takes the base URL it should link to.
 
+pub mod create_payment;
 pub mod error;
 pub mod events;
 pub mod links;
 pub mod metadata;
 pub mod payment;
 
+pub use create_payment::{parse_create_payment, CreatePaymentRequest, PrefilledCardholderDetails};
 pub use error::{ApiError, ErrorCode};
 pub use events::PaymentEventsResponse;
 pub use links::{Link, PaymentLinks, PaymentLinksBuilder, PostLink, SearchNavigationLinks};
