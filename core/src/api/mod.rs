@@ -24,6 +24,8 @@ pub mod events;
 pub mod links;
 pub mod metadata;
 pub mod payment;
+pub mod refund;
+pub mod search;
 
 pub use create_payment::{parse_create_payment, CreatePaymentRequest, PrefilledCardholderDetails};
 pub use error::{ApiError, ErrorCode};
@@ -31,6 +33,10 @@ pub use events::PaymentEventsResponse;
 pub use links::{Link, PaymentLinks, PaymentLinksBuilder, PostLink, SearchNavigationLinks};
 pub use metadata::{Metadata, MetadataValue};
 pub use payment::{PaymentDetailForSearch, PaymentResponse, PaymentState, PaymentStatus};
+pub use refund::{parse_refund_request, RefundRequest, RefundResponse, RefundsResponse};
+pub use search::{
+    paging_links, PaymentSearchQuery, PaymentSearchResults, RefundSearchQuery, RefundSearchResults,
+};
 
 use crate::time::UnixMillis;
 
