@@ -51,7 +51,7 @@ const FIELDS: [Field; 4] = [
 pub fn markup(options: &MountOptions) -> String {
     let mut html = format!(
         "<form class=\"card-form\" lang=\"{}\" novalidate>",
-        options.language.tag()
+        options.language.as_str()
     );
     for f in &FIELDS {
         let label = match options.language {

@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod event;
 pub mod hpke;
 pub mod ids;
+pub mod language;
 pub mod money;
 pub mod payment;
 pub mod refund;

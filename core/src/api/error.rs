@@ -234,10 +234,11 @@ impl ErrorCode {
             | ErrorCode::P0800
             | ErrorCode::P1000
             | ErrorCode::P1100 => 404,
-            ErrorCode::P0502 | ErrorCode::P1003 => 409,
+            // P0191: a reused Idempotency-Key with a different body conflicts with the
+            // request that first used it, so Kassa answers 409 Conflict.
+            ErrorCode::P0191 | ErrorCode::P0502 | ErrorCode::P1003 => 409,
             ErrorCode::P0604 => 412,
             ErrorCode::P0102
-            | ErrorCode::P0191
             | ErrorCode::P0195
             | ErrorCode::P0196
             | ErrorCode::P0401
@@ -657,6 +658,7 @@ mod tests {
         assert_eq!(v["header"], "Idempotency-Key");
         assert_eq!(v["code"], "P0191");
         assert!(v.get("field").is_none());
+        assert_eq!(err.http_status(), 409);
     }
 
     #[test]

@@ -11,36 +11,7 @@ use super::links::{PaymentLinks, PaymentLinksForSearch};
 use super::metadata::Metadata;
 use super::{ser_instant, ser_opt_date, ser_opt_instant};
 
-/// Language of the payment pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
-pub enum Language {
-    /// English (the default).
-    #[default]
-    #[serde(rename = "en")]
-    En,
-    /// Welsh.
-    #[serde(rename = "cy")]
-    Cy,
-}
-
-impl Language {
-    /// The ISO 639-1 code.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Cy => "cy",
-        }
-    }
-
-    /// Parses `"en"` or `"cy"` (exactly, as GOV.UK Pay does).
-    pub fn parse(code: &str) -> Option<Language> {
-        match code {
-            "en" => Some(Language::En),
-            "cy" => Some(Language::Cy),
-            _ => None,
-        }
-    }
-}
+pub use crate::language::Language;
 
 /// How a payment is authorised. Kassa creates `web` payments only; the other values exist
 /// so that responses can describe payments imported from elsewhere.

@@ -7,28 +7,7 @@
 
 use super::brand::CardBrand;
 
-/// The language of the payment page, as GOV.UK Pay's `language` field spells it.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    /// English, `"en"`.
-    #[default]
-    En,
-    /// Welsh, `"cy"`.
-    Cy,
-}
-
-impl Language {
-    /// The BCP 47 tag, for `lang` attributes: `"en"` or `"cy"`.
-    pub const fn tag(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Cy => "cy",
-        }
-    }
-}
+pub use crate::language::Language;
 
 /// A field of the card form.
 ///
