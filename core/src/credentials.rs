@@ -31,7 +31,7 @@ use core::fmt;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::hpke::{wipe, wipe_vec};
+use crate::hpke::{wipe, wipe_string, wipe_vec};
 use crate::ids::{base32, AccountId, KeyId};
 
 pub const TEST_PREFIX: &str = "api_test_";
@@ -267,8 +267,7 @@ impl ParsedApiKey {
 impl Drop for ParsedApiKey {
     fn drop(&mut self) {
         wipe(&mut self.secret);
-        let mut text = core::mem::take(&mut self.text).into_bytes();
-        wipe_vec(&mut text);
+        wipe_string(&mut self.text);
     }
 }
 
@@ -370,8 +369,7 @@ impl PageToken {
 
 impl Drop for PageToken {
     fn drop(&mut self) {
-        let mut text = core::mem::take(&mut self.text).into_bytes();
-        wipe_vec(&mut text);
+        wipe_string(&mut self.text);
     }
 }
 

@@ -104,6 +104,12 @@ pub(crate) fn wipe_vec(bytes: &mut Vec<u8>) {
     bytes.clear();
 }
 
+/// Wipes a `String`'s allocation (taking it, so the field is left empty).
+pub(crate) fn wipe_string(text: &mut String) {
+    let mut bytes = core::mem::take(text).into_bytes();
+    wipe_vec(&mut bytes);
+}
+
 /// An X25519 public key (`pkXm` in the RFC).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PublicKey([u8; N_PK]);
@@ -119,6 +125,18 @@ impl PublicKey {
 
     pub const fn to_bytes(&self) -> [u8; N_PK] {
         self.0
+    }
+
+    /// Whether this is a small-order point, with which every DH output is all zeros (so
+    /// encrypting to it would be encrypting in the clear). Lets callers reject such a key
+    /// when it is configured, rather than on first use.
+    ///
+    /// A clamped scalar is 8·k with 2^251 ≤ k < ℓ, so multiplying by any fixed one gives
+    /// zero exactly for the points whose order divides 8.
+    pub fn is_small_order(&self) -> bool {
+        let probe = StaticSecret::from([0x5a; 32]);
+        let shared = probe.diffie_hellman(&x25519_dalek::PublicKey::from(self.0));
+        bool::from(shared.as_bytes().ct_eq(&[0u8; 32]))
     }
 }
 
@@ -644,6 +662,7 @@ mod tests {
         let sk_r = derive_key_pair(&h(IKM_R)).unwrap();
         assert_eq!(sk_r.to_bytes(), h32(SK_RM));
         assert_eq!(sk_r.public_key().to_bytes(), h32(PK_RM));
+        assert!(!sk_r.public_key().is_small_order());
         // Deserializing skRm gives the same key pair.
         let from_bytes = PrivateKey::from_bytes(h32(SK_RM));
         assert_eq!(from_bytes.public_key().to_bytes(), h32(PK_RM));
@@ -787,6 +806,7 @@ mod tests {
             );
             let sk = derive_key_pair(&[4u8; 32]).unwrap();
             assert_eq!(decap(&point, &sk), Err(HpkeError::InvalidPublicKey));
+            assert!(pk.is_small_order());
         }
     }
 
@@ -807,6 +827,9 @@ mod tests {
         let mut vec = vec![0x55u8; 4];
         wipe_vec(&mut vec);
         assert!(vec.is_empty());
+        let mut text = String::from("4242424242424242");
+        wipe_string(&mut text);
+        assert!(text.is_empty());
     }
 
     proptest! {
