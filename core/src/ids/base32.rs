@@ -92,7 +92,8 @@ fn value(c: u8) -> i16 {
 /// Decodes strict lower-case base32 (see the module docs for what is rejected).
 pub fn decode(text: &str) -> Result<Vec<u8>, Base32Error> {
     let input = text.as_bytes();
-    let mut out = Vec::with_capacity(input.len() * 5 / 8);
+    // Written so it cannot overflow whatever the (attacker-supplied) length.
+    let mut out = Vec::with_capacity(input.len() / 8 * 5 + 5);
     let mut buffer: u32 = 0;
     let mut bits: u32 = 0;
     // Accumulate "some character was invalid" instead of returning early, so the time
