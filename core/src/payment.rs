@@ -1,6 +1,8 @@
 //! The payment lifecycle: statuses, the transition table, expiry, and the `Payment`
 //! aggregate that ties them to an append-only event log.
 
+mod card_summary;
 mod state;
 
+pub use card_summary::{CardSummary, CardSummaryError};
 pub use state::{ExternalState, ExternalStatus, PaymentStatus, StateCode};
