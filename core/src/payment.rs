@@ -6,3 +6,6 @@ mod state;
 
 pub use card_summary::{CardSummary, CardSummaryError};
 pub use state::{ExternalState, ExternalStatus, PaymentStatus, StateCode};
+
+/// A payment's id. A plain string for now; `crate::ids` will provide a checked type.
+pub type PaymentId = String;
