@@ -3,9 +3,14 @@
 
 mod card_summary;
 mod state;
+mod transition;
 
 pub use card_summary::{CardSummary, CardSummaryError};
 pub use state::{ExternalState, ExternalStatus, PaymentStatus, StateCode};
+pub use transition::{
+    next, AuthorisationOutcome, IllegalReason, IllegalTransition, PaymentInput, PaymentInputKind,
+    PublicApiError, Transition,
+};
 
 /// A payment's id. A plain string for now; `crate::ids` will provide a checked type.
 pub type PaymentId = String;
