@@ -232,6 +232,12 @@ impl Payment {
         }
     }
 
+    /// Appends an event that does not change the status: refunds, which live beside the
+    /// payment but share its sequence so one log orders everything done to the money.
+    pub(crate) fn append_refund_event(&mut self, kind: EventKind, now: UnixMillis) -> PaymentEvent {
+        self.append(kind, now)
+    }
+
     fn append(&mut self, kind: EventKind, now: UnixMillis) -> PaymentEvent {
         // Saturating: 2^64 events per payment cannot happen, and this must not panic.
         self.last_sequence = self.last_sequence.saturating_add(1);
