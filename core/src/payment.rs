@@ -26,7 +26,7 @@ pub use card_summary::{CardSummary, CardSummaryError};
 pub use state::{ExternalState, ExternalStatus, PaymentStatus, StateCode};
 pub use transition::{
     next, AuthorisationOutcome, IllegalReason, IllegalTransition, PaymentInput, PaymentInputKind,
-    PublicApiError, Transition,
+    Transition,
 };
 
 use serde::{Deserialize, Serialize};

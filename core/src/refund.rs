@@ -17,8 +17,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::error::{ApiError, ErrorCode};
 use crate::event::{EventKind, PaymentEvent};
-use crate::payment::{Payment, PaymentId, PaymentStatus, PublicApiError};
+use crate::payment::{Payment, PaymentId, PaymentStatus};
 use crate::time::UnixMillis;
 
 /// A refund's id. A plain string for now; `crate::ids` will provide a checked type.
@@ -297,7 +298,13 @@ pub enum RefundError {
 impl core::fmt::Display for RefundError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let e = self.public_api_error();
-        write!(f, "{} {}: {}", e.http_status, e.code, e.description)
+        write!(
+            f,
+            "{} {}: {}",
+            e.http_status(),
+            e.code.as_str(),
+            e.description
+        )
     }
 }
 
@@ -315,38 +322,29 @@ impl RefundError {
     /// | stale `refund_amount_available` | 412 | P0604 | `Refund amount available mismatch.` |
     ///
     /// (P0601, a missing `amount`, is a parsing error and belongs to the API layer.)
-    pub fn public_api_error(&self) -> PublicApiError {
-        let not_available = |reason: &str| PublicApiError {
-            http_status: 400,
-            code: "P0603",
-            description: format!(
-                "The payment is not available for refund. Payment refund status: {reason}"
-            ),
+    pub fn public_api_error(&self) -> ApiError {
+        let not_available = |reason: &str| {
+            ApiError::with_description(
+                ErrorCode::P0603,
+                format!("The payment is not available for refund. Payment refund status: {reason}"),
+            )
         };
         match self {
-            RefundError::AmountBelowMinimum { .. } => PublicApiError {
-                http_status: 422,
-                code: "P0602",
-                description: format!(
-                    "Invalid attribute value: amount. Must be greater than or equal to {REFUND_AMOUNT_MIN}"
-                ),
-            },
-            RefundError::AmountAboveMaximum { .. } => PublicApiError {
-                http_status: 422,
-                code: "P0602",
-                description: format!(
-                    "Invalid attribute value: amount. Must be less than or equal to {REFUND_AMOUNT_MAX}"
-                ),
-            },
+            RefundError::AmountBelowMinimum { .. } => ApiError::with_description(
+                ErrorCode::P0602,
+                format!("Invalid attribute value: amount. Must be greater than or equal to {REFUND_AMOUNT_MIN}"),
+            )
+            .with_field("amount"),
+            RefundError::AmountAboveMaximum { .. } => ApiError::with_description(
+                ErrorCode::P0602,
+                format!("Invalid attribute value: amount. Must be less than or equal to {REFUND_AMOUNT_MAX}"),
+            )
+            .with_field("amount"),
             RefundError::NotAvailable { status } => not_available(status.as_str()),
             // GOV.UK Pay's connector reports this as REFUND_NOT_AVAILABLE with the reason
             // `amount_not_available`, which the public API turns into P0603.
             RefundError::AmountExceedsAvailable { .. } => not_available("amount_not_available"),
-            RefundError::AmountAvailableMismatch { .. } => PublicApiError {
-                http_status: 412,
-                code: "P0604",
-                description: "Refund amount available mismatch.".to_string(),
-            },
+            RefundError::AmountAvailableMismatch { .. } => ApiError::new(ErrorCode::P0604),
         }
     }
 }

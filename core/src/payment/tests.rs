@@ -336,7 +336,10 @@ fn delayed_capture_expires_120_hours_after_creation() {
         .apply(PaymentInput::CaptureRequested, deadline)
         .unwrap_err();
     assert_eq!(err.reason, IllegalReason::ExpiryDue);
-    assert_eq!(err.public_api_error().map(|e| e.code), Some("P1003"));
+    assert_eq!(
+        err.public_api_error().map(|e| e.code.as_str()),
+        Some("P1003")
+    );
     let ExpiryOutcome::Expired { events } = p.expire_if_due(deadline) else {
         panic!("should expire");
     };

@@ -4,6 +4,7 @@
 //! changes a payment's status goes through it ([`crate::payment::Payment::apply`] is the
 //! only caller that mutates), so reading this `match` is reading the whole lifecycle.
 
+use crate::api::error::{ApiError, ErrorCode};
 use serde::{Deserialize, Serialize};
 
 use super::card_summary::CardSummary;
@@ -233,17 +234,6 @@ impl core::fmt::Display for IllegalTransition {
 
 impl std::error::Error for IllegalTransition {}
 
-/// An error as GOV.UK Pay's public API reports it: HTTP status, `code`, `description`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublicApiError {
-    /// HTTP status code.
-    pub http_status: u16,
-    /// GOV.UK Pay error code, e.g. `P0502`.
-    pub code: &'static str,
-    /// GOV.UK Pay's description text.
-    pub description: String,
-}
-
 impl IllegalTransition {
     /// The public API error for a refused service command, or `None` for inputs that do not
     /// come from the public API (those are internal errors: log and alert).
@@ -253,18 +243,10 @@ impl IllegalTransition {
     /// - `POST /v1/payments/{id}/capture` → 409 `P1003` "Payment cannot be captured"
     ///   (GOV.UK Pay: "The `status` of the payment must be `capturable`"). Capture errors
     ///   are in GOV.UK Pay's P10xx range; P08xx belongs to listing a payment's refunds.
-    pub fn public_api_error(&self) -> Option<PublicApiError> {
+    pub fn public_api_error(&self) -> Option<ApiError> {
         match self.input {
-            PaymentInputKind::ServiceCancelled => Some(PublicApiError {
-                http_status: 409,
-                code: "P0502",
-                description: "Cancellation of payment failed".to_string(),
-            }),
-            PaymentInputKind::CaptureRequested => Some(PublicApiError {
-                http_status: 409,
-                code: "P1003",
-                description: "Payment cannot be captured".to_string(),
-            }),
+            PaymentInputKind::ServiceCancelled => Some(ApiError::new(ErrorCode::P0502)),
+            PaymentInputKind::CaptureRequested => Some(ApiError::new(ErrorCode::P1003)),
             _ => None,
         }
     }
@@ -807,7 +789,7 @@ pub(crate) mod tests {
         .unwrap_err()
         .public_api_error()
         .unwrap();
-        assert_eq!((cancel.http_status, cancel.code), (409, "P0502"));
+        assert_eq!((cancel.http_status(), cancel.code.as_str()), (409, "P0502"));
         let capture = next(
             PaymentStatus::Started,
             PaymentInputKind::CaptureRequested,
@@ -816,7 +798,10 @@ pub(crate) mod tests {
         .unwrap_err()
         .public_api_error()
         .unwrap();
-        assert_eq!((capture.http_status, capture.code), (409, "P1003"));
+        assert_eq!(
+            (capture.http_status(), capture.code.as_str()),
+            (409, "P1003")
+        );
         let internal = next(
             PaymentStatus::Captured,
             PaymentInputKind::ProviderDeclined,

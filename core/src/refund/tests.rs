@@ -335,13 +335,20 @@ fn request_checks_and_their_govuk_codes() {
         let got = request_refund(&p, &[], amount, cas);
         assert_eq!(got, Err(error));
         let api = error.public_api_error();
-        assert_eq!((api.http_status, api.code), (http, code), "{error:?}");
+        assert_eq!(
+            (api.http_status(), api.code.as_str()),
+            (http, code),
+            "{error:?}"
+        );
     }
     let pending = RefundError::NotAvailable {
         status: RefundAvailability::Pending,
     }
     .public_api_error();
-    assert_eq!((pending.http_status, pending.code), (400, "P0603"));
+    assert_eq!(
+        (pending.http_status(), pending.code.as_str()),
+        (400, "P0603")
+    );
     assert_eq!(
         pending.description,
         "The payment is not available for refund. Payment refund status: pending"
