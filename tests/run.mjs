@@ -23,6 +23,13 @@ const layers = [
       ['cargo', 'clippy', '-p', 'kassa-checkout', '--target', WASM, '--all-targets', '--', '-D', 'warnings'],
     ],
   },
+  {
+    // kassa-core must build for wasm32 with nothing that needs a JS environment or an OS.
+    name: 'core-sans-io', kind: 'check', cmds: [
+      ['cargo', 'build', '-p', 'kassa-core', '--target', WASM],
+      ['bash', '-c', `! cargo tree -p kassa-core -e normal --target ${WASM} | grep -E 'getrandom|wasm-bindgen|js-sys|web-sys|tokio|std-env'`],
+    ],
+  },
   { name: 'unit', kind: 'cargo', cmds: [['cargo', 'test', '-p', 'kassa-core']] },
   {
     name: 'widget-wasm', kind: 'cargo', cmds: [['cargo', 'test', '-p', 'kassa-checkout', '--target', WASM]],

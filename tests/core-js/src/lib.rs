@@ -178,3 +178,27 @@ pub fn card_brand(number: &str) -> Option<String> {
 pub fn luhn_valid(number: &str) -> bool {
     kassa_core::card::luhn_valid(number)
 }
+
+pub mod ops;
+
+/// Runs benchmark operation `name` `iterations` times inside wasm (Node times the call), so
+/// the JS boundary is crossed once per batch, not once per operation.
+#[wasm_bindgen]
+pub fn bench_run(name: &str, iterations: u32) -> Result<f64, JsValue> {
+    let fixture = ops::Fixture::new().ok_or_else(|| JsValue::from_str("fixture failed"))?;
+    let mut total = 0usize;
+    for _ in 0..iterations {
+        total = total.wrapping_add(
+            fixture
+                .run(name)
+                .ok_or_else(|| JsValue::from_str("unknown or failing operation"))?,
+        );
+    }
+    Ok(total as f64)
+}
+
+/// The operations `bench_run` accepts.
+#[wasm_bindgen]
+pub fn bench_operations() -> Vec<String> {
+    ops::OPERATIONS.iter().map(|s| s.to_string()).collect()
+}
