@@ -5,6 +5,7 @@
 //! reads a clock or draws global randomness: time (`UnixMillis`) and random bytes are
 //! parameters. It builds natively and for `wasm32-unknown-unknown`.
 
+pub mod account;
 pub mod api;
 pub mod card;
 pub mod credentials;
