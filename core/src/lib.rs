@@ -15,6 +15,7 @@ pub mod ids;
 pub mod language;
 pub mod money;
 pub mod payment;
+pub mod rate_limit;
 pub mod refund;
 pub mod sealed_token;
 pub mod time;
