@@ -11,6 +11,7 @@ pub mod card;
 pub mod credentials;
 pub mod event;
 pub mod hpke;
+pub mod idempotency;
 pub mod ids;
 pub mod language;
 pub mod money;
