@@ -32,10 +32,8 @@ pub use transition::{
 use serde::{Deserialize, Serialize};
 
 use crate::event::{EventKind, PaymentEvent};
+use crate::ids::PaymentId;
 use crate::time::{UnixMillis, HOUR_MS, MINUTE_MS};
-
-/// A payment's id. A plain string for now; `crate::ids` will provide a checked type.
-pub type PaymentId = String;
 
 /// How long a payment may stay unfinished before it expires, unless the account
 /// configures otherwise: GOV.UK Pay's 90 minutes ("did not confirm and complete it within
@@ -242,7 +240,7 @@ impl Payment {
         // Saturating: 2^64 events per payment cannot happen, and this must not panic.
         self.last_sequence = self.last_sequence.saturating_add(1);
         PaymentEvent {
-            payment_id: self.id.clone(),
+            payment_id: self.id,
             sequence: self.last_sequence,
             kind,
             state: self.external_state(),
@@ -300,8 +298,8 @@ impl Payment {
     }
 
     /// The payment id.
-    pub fn id(&self) -> &str {
-        &self.id
+    pub fn id(&self) -> PaymentId {
+        self.id
     }
 
     /// Amount in minor units.

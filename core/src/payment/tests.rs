@@ -5,13 +5,19 @@ use proptest::prelude::*;
 
 use super::transition::tests::expected;
 use super::*;
+use crate::ids::PaymentId;
 use crate::time::DAY_MS;
 
 const T0: UnixMillis = UnixMillis(1_700_000_000_000);
 
+/// The id every test payment gets (ids are caller-supplied random bytes).
+fn pay_1() -> PaymentId {
+    PaymentId::generate([1; 16])
+}
+
 fn new_payment(delayed_capture: bool, expiry_window_ms: Option<u64>) -> NewPayment {
     NewPayment {
-        id: "pay_1".to_string(),
+        id: pay_1(),
         amount: 5_000,
         reference: "REF-1".to_string(),
         description: "Pay a parking fine".to_string(),
@@ -62,7 +68,7 @@ fn creation_appends_the_first_event() {
     assert_eq!(event.sequence, 1);
     assert_eq!(event.kind, EventKind::PaymentCreated);
     assert_eq!(event.state, PaymentStatus::Created.external_state());
-    assert_eq!(event.payment_id, "pay_1");
+    assert_eq!(event.payment_id, pay_1());
     assert_eq!(event.at, T0);
     assert_eq!(p.last_sequence(), 1);
     assert_eq!(p.status(), PaymentStatus::Created);
@@ -674,7 +680,7 @@ proptest! {
         // The whole log is numbered 1, 2, 3, ... with no gaps.
         for (i, e) in log.iter().enumerate() {
             prop_assert_eq!(e.sequence, i as u64 + 1);
-            prop_assert_eq!(&e.payment_id, "pay_1");
+            prop_assert_eq!(e.payment_id, pay_1());
         }
     }
 }
