@@ -131,6 +131,7 @@ fn immediate_capture_happy_path() {
     assert_eq!(p.status(), PaymentStatus::Captured);
     assert_eq!(p.authorised_at(), Some(T0.plus(180_000)));
     assert_eq!(p.captured_at(), Some(T0.plus(360_000)));
+    assert_eq!(p.capture_submitted_at(), Some(T0.plus(300_000)));
     assert_eq!(p.provider_id(), Some("pi_123"));
     assert_eq!(p.card(), Some(&card()));
     assert_eq!(p.capture_attempts(), 1);
@@ -181,6 +182,11 @@ fn capture_retries_and_permanent_failure_stay_success() {
     assert_eq!(p.status(), PaymentStatus::CaptureFailed);
     assert_eq!(p.external_state().status, ExternalStatus::Success);
     assert_eq!(p.capture_attempts(), 2);
+    assert_eq!(
+        p.capture_submitted_at(),
+        Some(T0.plus(6_000)),
+        "a retry does not move the first submission"
+    );
     p.apply(PaymentInput::CaptureSucceeded, T0.plus(DAY_MS))
         .unwrap();
     assert_eq!(p.status(), PaymentStatus::Captured);
@@ -492,6 +498,18 @@ fn payment_round_trips_through_storage() {
     assert!(json.contains(r#""status":"authorised""#));
     assert!(!json.contains("4242424242424242"));
     assert_eq!(serde_json::from_str::<Payment>(&json).unwrap(), p);
+}
+
+#[test]
+fn payments_stored_without_capture_submitted_at_still_load() {
+    let p = authorised_payment(false);
+    let mut value = serde_json::to_value(&p).unwrap();
+    value
+        .as_object_mut()
+        .unwrap()
+        .remove("capture_submitted_at")
+        .unwrap();
+    assert_eq!(serde_json::from_value::<Payment>(value).unwrap(), p);
 }
 
 // ---------------------------------------------------------------------------------------
