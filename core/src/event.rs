@@ -13,8 +13,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::payment::{ExternalState, PaymentId};
-use crate::refund::RefundId;
+use crate::ids::{PaymentId, RefundId};
+use crate::payment::ExternalState;
 use crate::time::UnixMillis;
 
 /// What happened, as recorded in the log. One kind per emitting transition.
@@ -131,11 +131,11 @@ impl EventKind {
     ///
     /// Webhooks for refunds carry the refund as their `resource` (GOV.UK Pay's
     /// `resource_type: REFUND`), so the sender needs to know which one.
-    pub fn refund_id(&self) -> Option<&str> {
+    pub fn refund_id(&self) -> Option<RefundId> {
         match self {
             EventKind::RefundSubmitted { refund_id, .. }
             | EventKind::RefundSucceeded { refund_id, .. }
-            | EventKind::RefundFailed { refund_id, .. } => Some(refund_id),
+            | EventKind::RefundFailed { refund_id, .. } => Some(*refund_id),
             _ => None,
         }
     }
@@ -237,8 +237,12 @@ impl WebhookEventType {
 mod tests {
     use super::*;
 
+    fn rf_1() -> RefundId {
+        RefundId::generate([1; 16])
+    }
+
     fn refund(kind: fn(RefundId, u64) -> EventKind) -> EventKind {
-        kind("rf_1".to_string(), 100)
+        kind(rf_1(), 100)
     }
 
     #[test]
@@ -321,20 +325,28 @@ mod tests {
     #[test]
     fn event_kinds_serialise_snake_case_and_round_trip() {
         let kind = EventKind::RefundSucceeded {
-            refund_id: "rf_1".to_string(),
+            refund_id: rf_1(),
             amount: 250,
         };
         let json = serde_json::to_string(&kind).unwrap();
+        // Ids serialise as their text form, so stored events stay plain strings.
         assert_eq!(
             json,
-            r#"{"type":"refund_succeeded","refund_id":"rf_1","amount":250}"#
+            format!(
+                r#"{{"type":"refund_succeeded","refund_id":"{}","amount":250}}"#,
+                rf_1()
+            )
         );
         assert_eq!(serde_json::from_str::<EventKind>(&json).unwrap(), kind);
         assert_eq!(
             serde_json::to_string(&EventKind::PayerConfirmedAwaitingCapture).unwrap(),
             r#"{"type":"payer_confirmed_awaiting_capture"}"#
         );
-        assert_eq!(kind.refund_id(), Some("rf_1"));
+        assert_eq!(kind.refund_id(), Some(rf_1()));
+        assert!(serde_json::from_str::<EventKind>(
+            r#"{"type":"refund_succeeded","refund_id":"rf_1","amount":250}"#
+        )
+        .is_err());
         assert_eq!(EventKind::Expired.refund_id(), None);
     }
 }

@@ -21,4 +21,5 @@ pub mod refund;
 pub mod sealed_token;
 pub mod time;
 pub mod version;
+pub mod view;
 pub mod webhook_signature;

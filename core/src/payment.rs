@@ -32,10 +32,8 @@ pub use transition::{
 use serde::{Deserialize, Serialize};
 
 use crate::event::{EventKind, PaymentEvent};
+use crate::ids::PaymentId;
 use crate::time::{UnixMillis, HOUR_MS, MINUTE_MS};
-
-/// A payment's id. A plain string for now; `crate::ids` will provide a checked type.
-pub type PaymentId = String;
 
 /// How long a payment may stay unfinished before it expires, unless the account
 /// configures otherwise: GOV.UK Pay's 90 minutes ("did not confirm and complete it within
@@ -81,6 +79,11 @@ pub struct Payment {
     created_at: UnixMillis,
     authorised_at: Option<UnixMillis>,
     captured_at: Option<UnixMillis>,
+    /// When capture was first sent to the provider: GOV.UK Pay's
+    /// `settlement_summary.capture_submit_time`. Defaulted so that payments stored before
+    /// the field existed still load.
+    #[serde(default)]
+    capture_submitted_at: Option<UnixMillis>,
     last_sequence: u64,
     card: Option<CardSummary>,
     provider_id: Option<String>,
@@ -131,6 +134,7 @@ impl Payment {
             created_at: now,
             authorised_at: None,
             captured_at: None,
+            capture_submitted_at: None,
             last_sequence: 0,
             card: None,
             provider_id: None,
@@ -242,7 +246,7 @@ impl Payment {
         // Saturating: 2^64 events per payment cannot happen, and this must not panic.
         self.last_sequence = self.last_sequence.saturating_add(1);
         PaymentEvent {
-            payment_id: self.id.clone(),
+            payment_id: self.id,
             sequence: self.last_sequence,
             kind,
             state: self.external_state(),
@@ -272,6 +276,9 @@ impl Payment {
             }
             PaymentInput::CaptureSubmitted => {
                 self.capture_attempts = self.capture_attempts.saturating_add(1);
+                // The first attempt is when capture was asked for; retries must not move
+                // the time a service may already have reconciled against.
+                self.capture_submitted_at.get_or_insert(now);
             }
             PaymentInput::CaptureSucceeded => self.captured_at = Some(now),
             PaymentInput::PageOpened
@@ -300,8 +307,8 @@ impl Payment {
     }
 
     /// The payment id.
-    pub fn id(&self) -> &str {
-        &self.id
+    pub fn id(&self) -> PaymentId {
+        self.id
     }
 
     /// Amount in minor units.
@@ -337,6 +344,11 @@ impl Payment {
     /// When the provider confirmed the capture.
     pub fn captured_at(&self) -> Option<UnixMillis> {
         self.captured_at
+    }
+
+    /// When capture was first submitted to the provider (retries do not move it).
+    pub fn capture_submitted_at(&self) -> Option<UnixMillis> {
+        self.capture_submitted_at
     }
 
     /// The sequence number of the last event appended (1 right after creation).

@@ -19,11 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::error::{ApiError, ErrorCode};
 use crate::event::{EventKind, PaymentEvent};
-use crate::payment::{Payment, PaymentId, PaymentStatus};
+use crate::ids::{PaymentId, RefundId};
+use crate::payment::{Payment, PaymentStatus};
 use crate::time::UnixMillis;
-
-/// A refund's id. A plain string for now; `crate::ids` will provide a checked type.
-pub type RefundId = String;
 
 /// Smallest refund GOV.UK Pay accepts (its refund request validator, `amount >= 1`).
 pub const REFUND_AMOUNT_MIN: u64 = 1;
@@ -109,13 +107,13 @@ pub struct Refund {
 
 impl Refund {
     /// The refund id.
-    pub fn id(&self) -> &str {
-        &self.id
+    pub fn id(&self) -> RefundId {
+        self.id
     }
 
     /// The payment it refunds.
-    pub fn payment_id(&self) -> &str {
-        &self.payment_id
+    pub fn payment_id(&self) -> PaymentId {
+        self.payment_id
     }
 
     /// Amount in minor units.
@@ -161,7 +159,7 @@ impl Refund {
             }
         }
         self.status = transition.to;
-        let event = transition.emits.event_kind(self.id.clone(), self.amount);
+        let event = transition.emits.event_kind(self.id, self.amount);
         Ok(payment.append_refund_event(event, now))
     }
 }
@@ -409,7 +407,7 @@ pub fn submit_refund(
     let plan = request_refund(payment, existing_refunds, amount, refund_amount_available)?;
     let refund = Refund {
         id: refund_id,
-        payment_id: payment.id().to_string(),
+        payment_id: payment.id(),
         amount: plan.amount,
         status: RefundStatus::Submitted,
         created_at: now,
@@ -417,7 +415,7 @@ pub fn submit_refund(
     };
     let event = payment.append_refund_event(
         EventKind::RefundSubmitted {
-            refund_id: refund.id.clone(),
+            refund_id: refund.id,
             amount: refund.amount,
         },
         now,

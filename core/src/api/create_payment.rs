@@ -70,7 +70,12 @@ const BILLING_ADDRESS: &str = "billing_address";
 const FORBIDDEN_TEXT_CHARS: [char; 3] = ['<', '>', '|'];
 
 /// A valid create-payment request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Serialises as the `CreateCardPaymentRequest` body it was parsed from (absent optional
+/// attributes left out), and deserialises through [`parse_create_payment_value`], so a
+/// stored request passes exactly the checks a request body does and cannot be invalid.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "Value")]
 pub struct CreatePaymentRequest {
     /// Amount in minor units (pence).
     pub amount: Amount,
@@ -83,15 +88,27 @@ pub struct CreatePaymentRequest {
     /// Payment page language (default English).
     pub language: Language,
     /// Prefilled email address.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Prefilled cardholder name and billing address.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prefilled_cardholder_details: Option<PrefilledCardholderDetails>,
     /// Whether the service will capture the payment itself (default false).
     pub delayed_capture: bool,
     /// Mail Order / Telephone Order payment (default false).
     pub moto: bool,
     /// Custom metadata.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
+}
+
+impl TryFrom<Value> for CreatePaymentRequest {
+    type Error = ApiError;
+
+    /// The same validation as a request body: [`parse_create_payment_value`].
+    fn try_from(value: Value) -> Result<CreatePaymentRequest, ApiError> {
+        parse_create_payment_value(&value)
+    }
 }
 
 impl CreatePaymentRequest {
@@ -104,7 +121,11 @@ impl CreatePaymentRequest {
 }
 
 /// `prefilled_cardholder_details`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+///
+/// Deserialising does not validate (it reads what Kassa itself stored); request bodies go
+/// through [`parse_create_payment`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct PrefilledCardholderDetails {
     /// Name to prefill.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1569,6 +1590,56 @@ mod tests {
                 .prop_map(|m| Value::Object(m.into_iter().collect())),
             ]
         })
+    }
+
+    #[test]
+    fn serde_round_trips_through_the_request_rules() {
+        let body = json!({
+            "amount": 14500,
+            "reference": "12345",
+            "description": "Pay your council tax",
+            "return_url": "https://your.service.gov.uk/completed",
+            "language": "cy",
+            "email": "sherlock.holmes@example.com",
+            "delayed_capture": true,
+            "moto": false,
+            "metadata": {"ledger_code": "AB100", "count": 200, "ratio": 1.5, "paid": true},
+            "prefilled_cardholder_details": {
+                "cardholder_name": "J. Bogs",
+                "billing_address": {"line1": "address line 1", "postcode": "AB1 CD2", "country": "GB"}
+            }
+        });
+        let request = parse(&body).unwrap();
+        // Serialising gives back the body (every attribute here was sent explicitly).
+        assert_eq!(serde_json::to_value(&request).unwrap(), body);
+        let json = serde_json::to_string(&request).unwrap();
+        assert_eq!(
+            serde_json::from_str::<CreatePaymentRequest>(&json).unwrap(),
+            request
+        );
+        // Defaults are written out, and absent optional attributes are left out.
+        let minimal = parse(&valid()).unwrap();
+        assert_eq!(
+            serde_json::to_value(&minimal).unwrap(),
+            json!({
+                "amount": 14500,
+                "reference": "12345",
+                "description": "Pay your council tax",
+                "return_url": "https://your.service.gov.uk/completed",
+                "language": "en",
+                "delayed_capture": false,
+                "moto": false
+            })
+        );
+    }
+
+    #[test]
+    fn deserialising_applies_the_request_rules() {
+        let err = serde_json::from_value::<CreatePaymentRequest>(with("amount", json!(0)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("P0102"), "{err}");
+        assert!(serde_json::from_value::<CreatePaymentRequest>(with("extra", json!(1))).is_err());
     }
 
     proptest! {

@@ -40,9 +40,23 @@ pub enum MetadataValue {
 }
 
 /// A validated metadata object. Serialises as a plain JSON object, keys sorted.
+///
+/// Deserialises through [`parse_metadata`], so stored metadata is held to the request
+/// rules, and numbers and booleans come back as numbers and booleans (an empty object
+/// reads as empty metadata).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(transparent)]
 pub struct Metadata(BTreeMap<String, MetadataValue>);
+
+impl<'de> serde::Deserialize<'de> for Metadata {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Metadata, D::Error> {
+        let value = <Value as serde::Deserialize>::deserialize(deserializer)?;
+        match parse_metadata(&value) {
+            Ok(metadata) => Ok(metadata.unwrap_or_default()),
+            Err(error) => Err(serde::de::Error::custom(error)),
+        }
+    }
+}
 
 impl Metadata {
     /// The key-value pairs, sorted by key.
@@ -307,6 +321,33 @@ mod tests {
     #[test]
     fn empty_object_means_no_metadata() {
         assert_eq!(parse_metadata(&json!({})).unwrap(), None);
+    }
+
+    #[test]
+    fn serde_round_trip_keeps_value_types() {
+        let m = parse_metadata(
+            &json!({"s": "x", "i": 200, "neg": -3, "f": 1.5, "t": true, "b": false}),
+        )
+        .unwrap()
+        .unwrap();
+        let json = serde_json::to_string(&m).unwrap();
+        let back: Metadata = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.get("i"), Some(&MetadataValue::Number(200.into())));
+        assert_eq!(back.get("t"), Some(&MetadataValue::Bool(true)));
+        assert_eq!(back.get("s"), Some(&MetadataValue::String("x".into())));
+        assert_eq!(serde_json::to_value(&back).unwrap()["f"], json!(1.5));
+        assert_eq!(
+            serde_json::from_str::<Metadata>("{}").unwrap(),
+            Metadata::default()
+        );
+    }
+
+    #[test]
+    fn deserialising_applies_the_metadata_rules() {
+        for bad in [r#"{"a": null}"#, r#"{"a": [1]}"#, "[]", "null"] {
+            assert!(serde_json::from_str::<Metadata>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

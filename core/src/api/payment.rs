@@ -233,8 +233,9 @@ pub struct SettlementSummary {
 }
 
 /// A billing address, both in `prefilled_cardholder_details` and in `card_details`.
-/// Absent lines are left out.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+/// Absent lines are left out (and read back as absent).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Address {
     /// First line.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -254,7 +255,7 @@ pub struct Address {
 }
 
 /// `card_type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CardType {
     /// Debit card.

@@ -5,13 +5,19 @@ use proptest::prelude::*;
 
 use super::transition::tests::expected;
 use super::*;
+use crate::ids::PaymentId;
 use crate::time::DAY_MS;
 
 const T0: UnixMillis = UnixMillis(1_700_000_000_000);
 
+/// The id every test payment gets (ids are caller-supplied random bytes).
+fn pay_1() -> PaymentId {
+    PaymentId::generate([1; 16])
+}
+
 fn new_payment(delayed_capture: bool, expiry_window_ms: Option<u64>) -> NewPayment {
     NewPayment {
-        id: "pay_1".to_string(),
+        id: pay_1(),
         amount: 5_000,
         reference: "REF-1".to_string(),
         description: "Pay a parking fine".to_string(),
@@ -62,7 +68,7 @@ fn creation_appends_the_first_event() {
     assert_eq!(event.sequence, 1);
     assert_eq!(event.kind, EventKind::PaymentCreated);
     assert_eq!(event.state, PaymentStatus::Created.external_state());
-    assert_eq!(event.payment_id, "pay_1");
+    assert_eq!(event.payment_id, pay_1());
     assert_eq!(event.at, T0);
     assert_eq!(p.last_sequence(), 1);
     assert_eq!(p.status(), PaymentStatus::Created);
@@ -125,6 +131,7 @@ fn immediate_capture_happy_path() {
     assert_eq!(p.status(), PaymentStatus::Captured);
     assert_eq!(p.authorised_at(), Some(T0.plus(180_000)));
     assert_eq!(p.captured_at(), Some(T0.plus(360_000)));
+    assert_eq!(p.capture_submitted_at(), Some(T0.plus(300_000)));
     assert_eq!(p.provider_id(), Some("pi_123"));
     assert_eq!(p.card(), Some(&card()));
     assert_eq!(p.capture_attempts(), 1);
@@ -175,6 +182,11 @@ fn capture_retries_and_permanent_failure_stay_success() {
     assert_eq!(p.status(), PaymentStatus::CaptureFailed);
     assert_eq!(p.external_state().status, ExternalStatus::Success);
     assert_eq!(p.capture_attempts(), 2);
+    assert_eq!(
+        p.capture_submitted_at(),
+        Some(T0.plus(6_000)),
+        "a retry does not move the first submission"
+    );
     p.apply(PaymentInput::CaptureSucceeded, T0.plus(DAY_MS))
         .unwrap();
     assert_eq!(p.status(), PaymentStatus::Captured);
@@ -488,6 +500,18 @@ fn payment_round_trips_through_storage() {
     assert_eq!(serde_json::from_str::<Payment>(&json).unwrap(), p);
 }
 
+#[test]
+fn payments_stored_without_capture_submitted_at_still_load() {
+    let p = authorised_payment(false);
+    let mut value = serde_json::to_value(&p).unwrap();
+    value
+        .as_object_mut()
+        .unwrap()
+        .remove("capture_submitted_at")
+        .unwrap();
+    assert_eq!(serde_json::from_value::<Payment>(value).unwrap(), p);
+}
+
 // ---------------------------------------------------------------------------------------
 // Property test: random inputs against the independently written table.
 // ---------------------------------------------------------------------------------------
@@ -674,7 +698,7 @@ proptest! {
         // The whole log is numbered 1, 2, 3, ... with no gaps.
         for (i, e) in log.iter().enumerate() {
             prop_assert_eq!(e.sequence, i as u64 + 1);
-            prop_assert_eq!(&e.payment_id, "pay_1");
+            prop_assert_eq!(e.payment_id, pay_1());
         }
     }
 }

@@ -5,15 +5,28 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::event::WebhookEventType;
+use crate::ids::{PaymentId, RefundId};
 use crate::payment::{CardSummary, NewPayment, PaymentInput, DEFAULT_EXPIRY_MS};
 
 const T0: UnixMillis = UnixMillis(1_700_000_000_000);
 const AMOUNT: u64 = 5_000;
 
+/// Payment id number `n` (ids are caller-supplied random bytes; tests pick fixed ones).
+fn pid(n: u8) -> PaymentId {
+    PaymentId::generate([n; 16])
+}
+
+/// Refund id number `n`, distinct for every `n`.
+fn rid(n: u64) -> RefundId {
+    let mut bytes = [0u8; 16];
+    bytes[8..].copy_from_slice(&n.to_be_bytes());
+    RefundId::generate(bytes)
+}
+
 fn created(delayed_capture: bool) -> Payment {
     Payment::create(
         NewPayment {
-            id: "pay_1".into(),
+            id: pid(1),
             amount: AMOUNT,
             reference: "REF".into(),
             description: "Fine".into(),
@@ -176,12 +189,11 @@ fn partial_refunds_until_full_and_errors_give_the_amount_back() {
     let mut p = captured();
     let mut refunds = Vec::new();
 
-    let (mut r1, e1) =
-        submit_refund(&mut p, &refunds, 2_000, Some(AMOUNT), "rf_1".into(), T0).unwrap();
+    let (mut r1, e1) = submit_refund(&mut p, &refunds, 2_000, Some(AMOUNT), rid(1), T0).unwrap();
     assert_eq!(
         e1.kind,
         EventKind::RefundSubmitted {
-            refund_id: "rf_1".into(),
+            refund_id: rid(1),
             amount: 2_000
         }
     );
@@ -218,8 +230,7 @@ fn partial_refunds_until_full_and_errors_give_the_amount_back() {
     assert_eq!(r1.provider_refund_id(), Some("re_1"));
     refunds[0] = r1;
 
-    let (mut r2, _) =
-        submit_refund(&mut p, &refunds, 3_000, None, "rf_2".into(), T0.plus(2)).unwrap();
+    let (mut r2, _) = submit_refund(&mut p, &refunds, 3_000, None, rid(2), T0.plus(2)).unwrap();
     refunds.push(r2.clone());
     assert_eq!(
         refund_summary(&p, &refunds),
@@ -242,7 +253,7 @@ fn partial_refunds_until_full_and_errors_give_the_amount_back() {
     assert_eq!(
         failed.kind,
         EventKind::RefundFailed {
-            refund_id: "rf_2".into(),
+            refund_id: rid(2),
             amount: 3_000
         }
     );
@@ -263,13 +274,13 @@ fn concurrent_refunds_of_the_same_remainder_cannot_both_succeed() {
     let mut p = captured();
     let seen = refund_summary(&p, &[]).amount_available;
     // Two services both read 5000 available and both try to refund 3000 with the CAS.
-    let (first, _) = submit_refund(&mut p, &[], 3_000, Some(seen), "rf_a".into(), T0).unwrap();
+    let (first, _) = submit_refund(&mut p, &[], 3_000, Some(seen), rid(0xa), T0).unwrap();
     let second = submit_refund(
         &mut p,
         std::slice::from_ref(&first),
         3_000,
         Some(seen),
-        "rf_b".into(),
+        rid(0xb),
         T0,
     );
     assert_eq!(
@@ -280,7 +291,7 @@ fn concurrent_refunds_of_the_same_remainder_cannot_both_succeed() {
         })
     );
     // Without the CAS, the amount check still stops the overdraw.
-    let third = submit_refund(&mut p, &[first], 3_000, None, "rf_c".into(), T0);
+    let third = submit_refund(&mut p, &[first], 3_000, None, rid(0xc), T0);
     assert_eq!(
         third,
         Err(RefundError::AmountExceedsAvailable {
@@ -398,7 +409,7 @@ fn refunds_of_other_payments_are_ignored() {
     // pay_2: captured, same amount, different id.
     let mut other = Payment::create(
         NewPayment {
-            id: "pay_2".into(),
+            id: pid(2),
             amount: AMOUNT,
             reference: "R".into(),
             description: "D".into(),
@@ -422,7 +433,7 @@ fn refunds_of_other_payments_are_ignored() {
         other.apply(input, T0.plus(1)).unwrap();
     }
     let mut p = captured();
-    let (foreign, _) = submit_refund(&mut p, &[], 4_000, None, "rf_x".into(), T0).unwrap();
+    let (foreign, _) = submit_refund(&mut p, &[], 4_000, None, rid(0xee), T0).unwrap();
     let foreign_list = std::slice::from_ref(&foreign);
 
     // pay_1's refund neither shrinks pay_2's availability nor its CAS value...
@@ -476,7 +487,7 @@ fn refund_table_rows() {
 #[test]
 fn final_refunds_cannot_be_reapplied() {
     let mut p = captured();
-    let (mut r, _) = submit_refund(&mut p, &[], 100, None, "rf_1".into(), T0).unwrap();
+    let (mut r, _) = submit_refund(&mut p, &[], 100, None, rid(1), T0).unwrap();
     r.apply(
         RefundInput::ProviderSucceeded {
             provider_refund_id: None,
@@ -529,11 +540,11 @@ fn serde_names_match_govuk_pay() {
         );
     }
     let mut p = captured();
-    let (r, _) = submit_refund(&mut p, &[], 100, None, "rf_1".into(), T0).unwrap();
+    let (r, _) = submit_refund(&mut p, &[], 100, None, rid(1), T0).unwrap();
     let json = serde_json::to_string(&r).unwrap();
     assert_eq!(serde_json::from_str::<Refund>(&json).unwrap(), r);
-    assert_eq!(r.id(), "rf_1");
-    assert_eq!(r.payment_id(), "pay_1");
+    assert_eq!(r.id(), rid(1));
+    assert_eq!(r.payment_id(), pid(1));
     assert_eq!(r.amount(), 100);
     assert_eq!(r.created_at(), T0);
 }
@@ -593,7 +604,7 @@ proptest! {
                         Cas::Fresh => Some(before.amount_available),
                         Cas::Value(v) => Some(v),
                     };
-                    match submit_refund(&mut p, &refunds, amount, sent, format!("rf_{i}"), now) {
+                    match submit_refund(&mut p, &refunds, amount, sent, rid(i as u64), now) {
                         Ok((refund, event)) => {
                             prop_assert!(amount >= 1 && amount <= before.amount_available);
                             prop_assert_eq!(before.status, RefundAvailability::Available);
