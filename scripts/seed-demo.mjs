@@ -1,5 +1,43 @@
-// Seeds local development state once the gateway is up. Printed values are for local use only.
-const [base] = process.argv.slice(2);
-const res = await fetch(`${base}/healthz`);
-const health = await res.json();
-console.log(`\n  Kassa ${health.version} is healthy.`);
+// Seeds local development state once the gateway is up: a demo merchant account with a test
+// API key. The account is created once per state directory and remembered there, so every
+// `make dev` on the same state prints the same key. Local use only.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [base, stateDir] = process.argv.slice(2);
+const vars = Object.fromEntries(readFileSync('.dev.vars', 'utf8').split('\n')
+  .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l.trim())).filter(Boolean).map((m) => [m[1], m[2]]));
+const saved = join(stateDir, 'demo-account.json');
+
+async function createDemoAccount() {
+  const res = await fetch(`${base}/admin/v1/accounts`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${vars.ADMIN_TOKEN}` },
+  });
+  if (res.status !== 201) throw new Error(`creating the demo account failed: ${res.status}`);
+  const account = await res.json();
+  writeFileSync(saved, JSON.stringify(account, null, 2), { mode: 0o600 });
+  return account;
+}
+
+let account = existsSync(saved) ? JSON.parse(readFileSync(saved, 'utf8')) : null;
+if (account) {
+  // The state directory may have been wiped without this file: check the key still works.
+  const check = await fetch(`${base}/v1/payments?display_size=1`, { headers: { Authorization: `Bearer ${account.api_key}` } });
+  if (check.status === 401) account = null;
+}
+account ??= await createDemoAccount();
+
+console.log(`
+  Demo account ${account.account_id}; its test API key (keep it local):
+
+    export KASSA_KEY=${account.api_key}
+
+  Create a payment:
+
+    curl -s ${base}/v1/payments -H "Authorization: Bearer $KASSA_KEY" \\
+      -H 'Content-Type: application/json' \\
+      -d '{"amount":1450,"reference":"INV-1","description":"Council tax","return_url":"https://shop.example/done"}'
+
+  More keys and accounts: the admin API at ${base}/admin/v1 with
+  'Authorization: Bearer <ADMIN_TOKEN from .dev.vars>'.`);

@@ -36,7 +36,7 @@ const layers = [
     env: { CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: 'wasm-bindgen-test-runner' },
   },
   { name: 'crosscheck', kind: 'node', dir: 'tests/crosscheck' },
-  { name: 'integration', kind: 'node', dir: 'tests/integration', gateway: true },
+  { name: 'integration', kind: 'node', dir: 'tests/integration', gateway: true, concurrency: 4 },
   { name: 'browser', kind: 'node', dir: 'tests/browser', gateway: true },
 ];
 
@@ -104,7 +104,8 @@ try {
           continue;
         }
       }
-      const { code, out } = await run([process.execPath, '--test', '--test-reporter=spec', ...nodeFiles(layer.dir)], env);
+      // Files run concurrently: they are I/O-bound and each uses its own accounts.
+      const { code, out } = await run([process.execPath, '--test', '--test-reporter=spec', `--test-concurrency=${layer.concurrency ?? 1}`, ...nodeFiles(layer.dir)], env);
       counts = nodeCounts(out) ?? { passed: 0, failed: 0 };
       if (code !== 0 && counts.failed === 0) counts.failed = 1;
     }

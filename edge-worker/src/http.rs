@@ -11,18 +11,6 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
     Ok(resp)
 }
 
-/// GOV.UK Pay's error body (`{"code":"P0…","description":"…"}`), for failures that happen
-/// before a request reaches the domain (unknown route, wrong method).
-#[derive(Serialize)]
-pub struct ErrorBody<'a> {
-    pub code: &'a str,
-    pub description: &'a str,
-}
-
-pub fn error(status: u16, code: &str, description: &str) -> Result<Response> {
-    json(status, &ErrorBody { code, description })
-}
-
 /// Headers every response carries, API or page: no caching of payment data anywhere, no
 /// MIME sniffing, HTTPS only from the first visit on.
 pub fn baseline_headers(headers: &mut Headers) -> Result<()> {
@@ -34,4 +22,31 @@ pub fn baseline_headers(headers: &mut Headers) -> Result<()> {
         "max-age=63072000; includeSubDomains",
     )?;
     Ok(())
+}
+
+/// GOV.UK Pay's error body with the status its code calls for.
+pub fn api_error(err: &kassa_core::api::error::ApiError) -> Result<Response> {
+    json(err.http_status(), err)
+}
+
+pub fn no_content() -> Result<Response> {
+    let mut resp = Response::empty()?.with_status(204);
+    baseline_headers(resp.headers_mut())?;
+    Ok(resp)
+}
+
+/// 401 without a body, as GOV.UK Pay answers a missing, malformed, unknown or revoked key.
+pub fn unauthorized() -> Result<Response> {
+    let mut resp = Response::empty()?.with_status(401);
+    baseline_headers(resp.headers_mut())?;
+    resp.headers_mut().set("WWW-Authenticate", "Bearer")?;
+    Ok(resp)
+}
+
+/// 429 P0900 with `Retry-After` in whole seconds.
+pub fn rate_limited(retry_after_secs: u64) -> Result<Response> {
+    let mut resp = api_error(&kassa_core::api::error::ApiError::too_many_requests())?;
+    resp.headers_mut()
+        .set("Retry-After", &retry_after_secs.to_string())?;
+    Ok(resp)
 }

@@ -5,6 +5,10 @@
 
 use worker::{event, Context, Env, Request, Response, Result};
 
+pub use account::AccountObject;
+
+mod account;
+mod clock;
 mod http;
 mod pages;
 mod routes;

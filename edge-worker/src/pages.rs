@@ -3,7 +3,7 @@
 //! Every page gets a fresh CSP nonce: inline scripts run only with that nonce, so no
 //! `unsafe-inline` is ever needed, and hosted payment pages refuse to be framed.
 
-use crate::http;
+use crate::{clock, http};
 use worker::{Response, Result};
 
 /// Where the widget's build output is served from (static assets, see wrangler.toml).
@@ -70,8 +70,7 @@ impl Page<'_> {
 
 /// 16 random bytes, hex: a per-response CSP nonce.
 fn nonce() -> Result<String> {
-    let mut bytes = [0u8; 16];
-    getrandom::getrandom(&mut bytes).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let bytes: [u8; 16] = clock::random()?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 

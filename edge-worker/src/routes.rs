@@ -1,9 +1,23 @@
-//! The worker's routing table. Each arm hands off to a module named after what it serves.
+//! The worker's routing table: stateless checks here, state in the account's object.
+//!
+//! `/v1` requests are routed to the account object named by the API key itself (the key
+//! carries its account id and a checksum verified before any storage is touched), so the
+//! hot path needs no global lookup. Admin requests are checked against `ADMIN_TOKEN` and
+//! mapped onto the object's internal paths.
 
-use crate::{http, pages};
+use crate::account::{INTERNAL_CONFIG, INTERNAL_INIT, INTERNAL_KEYS};
+use crate::{clock, http, pages};
+use kassa_core::api::error::ApiError;
+use kassa_core::credentials::{admin_token_matches, bearer_token, parse_api_key};
+use kassa_core::ids::AccountId;
 use kassa_core::version::VERSION;
 use serde::Serialize;
-use worker::{Env, Method, Request, Response, Result};
+use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
+
+/// Durable Object namespace binding (wrangler.toml).
+const ACCOUNTS: &str = "ACCOUNTS";
+/// Bodies larger than this are refused before they are read.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 #[derive(Serialize)]
 struct Health {
@@ -11,9 +25,12 @@ struct Health {
     version: &'static str,
 }
 
-pub async fn handle(req: Request, _env: Env) -> Result<Response> {
+pub async fn handle(req: Request, env: Env) -> Result<Response> {
     let path = req.path();
     let method = req.method();
+    if let Some(resp) = oversized(&req)? {
+        return Ok(resp);
+    }
     match (method, path.as_str()) {
         (Method::Get, "/healthz") => http::json(
             200,
@@ -24,9 +41,108 @@ pub async fn handle(req: Request, _env: Env) -> Result<Response> {
         ),
         (Method::Get, "/") => pages::home(),
         (Method::Get, "/checkout/preview") => pages::checkout_preview(),
-        (_, p) if p.starts_with("/v1/") || p.starts_with("/admin/") => {
-            http::error(404, "P0200", "Not found")
-        }
+        (_, p) if p.starts_with("/admin/v1/") => admin(req, env).await,
+        (_, p) if p.starts_with("/v1/") => api(req, env).await,
         _ => pages::not_found(),
     }
+}
+
+/// 413 for a declared body over the limit; the object re-checks the bytes it reads.
+fn oversized(req: &Request) -> Result<Option<Response>> {
+    let declared = req
+        .headers()
+        .get("Content-Length")?
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return http::api_error(&body_too_large()).map(Some);
+    }
+    Ok(None)
+}
+
+pub fn body_too_large() -> ApiError {
+    ApiError::with_description(
+        kassa_core::api::error::ErrorCode::P0920,
+        "Request body is larger than 64 KB",
+    )
+    .with_status(413)
+}
+
+fn account_stub(env: &Env, account: AccountId) -> Result<worker::Stub> {
+    env.durable_object(ACCOUNTS)?
+        .id_from_name(&account.to_string())?
+        .get_stub()
+}
+
+/// `/v1/…`: the key's checksum is checked here, statelessly; everything else (is the key
+/// issued and unrevoked, test or live) is decided by the account's object.
+async fn api(req: Request, env: Env) -> Result<Response> {
+    let account = req
+        .headers()
+        .get("Authorization")?
+        .and_then(|h| bearer_token(&h).and_then(|t| parse_api_key(t).ok()))
+        .map(|key| key.account_id());
+    match account {
+        Some(account) => account_stub(&env, account)?.fetch_with_request(req).await,
+        None => http::unauthorized(),
+    }
+}
+
+async fn admin(mut req: Request, env: Env) -> Result<Response> {
+    let configured = env.secret("ADMIN_TOKEN")?.to_string();
+    let presented = req.headers().get("Authorization")?.unwrap_or_default();
+    let authorised = bearer_token(&presented)
+        .is_some_and(|token| !configured.is_empty() && admin_token_matches(&configured, token));
+    if !authorised {
+        return http::unauthorized();
+    }
+    let path = req.path();
+    let segments: Vec<&str> = path
+        .trim_start_matches("/admin/v1/")
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let method = req.method();
+    match (method, segments.as_slice()) {
+        (Method::Post, ["accounts"]) => {
+            let account = AccountId::generate(clock::random()?);
+            let body = serde_json::json!({ "account_id": account.to_string() }).to_string();
+            internal(&env, account, Method::Post, INTERNAL_INIT, Some(body)).await
+        }
+        (method, ["accounts", id, rest @ ..]) => {
+            let Ok(account) = id.parse::<AccountId>() else {
+                return http::api_error(&ApiError::not_found());
+            };
+            let body = match method {
+                Method::Post | Method::Patch => Some(req.text().await?),
+                _ => None,
+            };
+            let target = match (&method, rest) {
+                (Method::Patch | Method::Get, []) => INTERNAL_CONFIG.to_string(),
+                (Method::Post, ["keys"]) => INTERNAL_KEYS.to_string(),
+                (Method::Delete, ["keys", key_id]) => format!("{INTERNAL_KEYS}/{key_id}"),
+                _ => return http::api_error(&ApiError::not_found()),
+            };
+            internal(&env, account, method, &target, body).await
+        }
+        _ => http::api_error(&ApiError::not_found()),
+    }
+}
+
+/// A request to an account object's internal path.
+async fn internal(
+    env: &Env,
+    account: AccountId,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(headers);
+    if let Some(body) = body {
+        init.with_body(Some(body.into()));
+    }
+    let req = Request::new_with_init(&format!("https://account.internal{path}"), &init)?;
+    account_stub(env, account)?.fetch_with_request(req).await
 }

@@ -13,12 +13,10 @@ test('GET /healthz reports ok and the version', async () => {
   assert.match(body.version, /^\d+\.\d+\.\d+/);
 });
 
-test('unknown API paths answer in GOV.UK Pay error format', async () => {
-  const res = await fetch(`${BASE}/v1/nothing-here`);
-  assert.equal(res.status, 404);
-  const body = await res.json();
-  assert.match(body.code, /^P\d{4}$/);
-  assert.equal(typeof body.description, 'string');
+test('the API refuses requests without a key before anything else', async () => {
+  const res = await fetch(`${BASE}/v1/payments`);
+  assert.equal(res.status, 401);
+  assert.equal(res.headers.get('www-authenticate'), 'Bearer');
 });
 
 test('the hosted card form is served with strict security headers', async () => {

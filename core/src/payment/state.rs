@@ -278,6 +278,17 @@ impl PaymentStatus {
         self.external_state().finished
     }
 
+    /// Whether cancellation or expiry left a card hold that the provider must release
+    /// (then reported with `PaymentInput::AuthorisationVoided`).
+    pub const fn is_void_pending(self) -> bool {
+        matches!(
+            self,
+            PaymentStatus::ExpiryVoidPending
+                | PaymentStatus::UserCancelVoidPending
+                | PaymentStatus::ServiceCancelVoidPending
+        )
+    }
+
     /// Whether the provider may be about to authorise (or may already have authorised)
     /// without Kassa knowing. Such a payment cannot simply be expired: the edge must first
     /// learn the outcome with a status query.

@@ -55,7 +55,7 @@ impl Fixture {
         .ok()?;
         let (payment, _) = Payment::create(
             NewPayment {
-                id: "bench0000000000000000000000".to_string(),
+                id: kassa_core::ids::PaymentId::generate([0; 16]),
                 amount: 1200,
                 reference: "bench".to_string(),
                 description: "Benchmark".to_string(),

@@ -1,0 +1,264 @@
+//! `AccountObject`: one SQLite-backed Durable Object per merchant account.
+//!
+//! It holds the account's settings, keys, payments, refunds, events and idempotency records.
+//! Requests reach it already routed by account id (taken from the credential itself), and it
+//! handles them one at a time: every state change runs inside one synchronous stretch of
+//! SQL with no `await` in between, so two concurrent requests can never both win.
+
+mod idempotency;
+mod keys;
+mod payments;
+mod refunds;
+mod schema;
+mod sql;
+mod v1;
+
+use crate::{clock, http};
+use kassa_core::account::{apply_patch, AccountConfig};
+use kassa_core::api::error::ApiError;
+use kassa_core::credentials::{bearer_token, parse_api_key};
+use kassa_core::ids::AccountId;
+use kassa_core::rate_limit::TokenBucket;
+use kassa_core::time::UnixMillis;
+use serde::Deserialize;
+use sql::{query, Row};
+use std::cell::RefCell;
+use worker::{
+    durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorage, State,
+};
+
+/// The internal paths the stateless worker uses for admin operations. They are only
+/// reachable through `routes`, which checks the admin token first.
+pub const INTERNAL_INIT: &str = "/_internal/init";
+pub const INTERNAL_KEYS: &str = "/_internal/keys";
+pub const INTERNAL_CONFIG: &str = "/_internal/config";
+
+#[durable_object]
+pub struct AccountObject {
+    state: State,
+    #[allow(dead_code)] // read by the provider and webhook layers
+    env: Env,
+    /// Rate-limit buckets (POST, other). In memory: they need no durability, and the object
+    /// is the only place that sees every request of its account.
+    buckets: RefCell<Option<(TokenBucket, TokenBucket)>>,
+}
+
+impl DurableObject for AccountObject {
+    fn new(state: State, env: Env) -> Self {
+        AccountObject {
+            state,
+            env,
+            buckets: RefCell::new(None),
+        }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        match self.handle(req).await {
+            Ok(resp) => Ok(resp),
+            Err(err) => {
+                // Storage or runtime failure: log the kind of failure only (never request
+                // data), and answer as GOV.UK Pay does for an internal error.
+                worker::console_error!("account object error: {err}");
+                http::api_error(&ApiError::downstream(
+                    kassa_core::api::error::ErrorCode::P0198,
+                ))
+            }
+        }
+    }
+
+    /// Timers: expiry of unfinished payments and retention of idempotency records. Alarms
+    /// are at-least-once, so everything here is safe to run again.
+    async fn alarm(&self) -> Result<Response> {
+        let sql = self.sql();
+        if self.load_account(&sql)?.is_none() {
+            return Response::ok("no account");
+        }
+        let now = clock::now();
+        let next = payments::expire_due(&sql, now)?;
+        idempotency::prune(&sql, now)?;
+        if let Some(at) = next {
+            self.wake_by(at).await?;
+        }
+        Response::ok("done")
+    }
+}
+
+#[derive(Deserialize)]
+struct AccountRow {
+    id: String,
+    config: String,
+}
+impl Row for AccountRow {}
+
+/// The account this object holds, loaded per request (reads are local and cheap).
+pub struct Account {
+    pub id: AccountId,
+    pub config: AccountConfig,
+}
+
+impl AccountObject {
+    fn sql(&self) -> SqlStorage {
+        self.state.storage().sql()
+    }
+
+    fn load_account(&self, sql: &SqlStorage) -> Result<Option<Account>> {
+        if !schema::exists(sql)? {
+            return Ok(None);
+        }
+        schema::migrate(sql)?;
+        let rows: Vec<AccountRow> = query(sql, "SELECT id, config FROM account", vec![])?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let id = row
+            .id
+            .parse()
+            .map_err(|_| worker::Error::RustError("stored account id is invalid".into()))?;
+        let config = serde_json::from_str(&row.config)
+            .map_err(|e| worker::Error::RustError(format!("stored account config: {e}")))?;
+        Ok(Some(Account { id, config }))
+    }
+
+    async fn handle(&self, mut req: Request) -> Result<Response> {
+        let path = req.path();
+        let method = req.method();
+        let sql = self.sql();
+        if path == INTERNAL_INIT && method == Method::Post {
+            #[derive(Deserialize)]
+            struct Init {
+                account_id: String,
+            }
+            let init: Init = req.json().await?;
+            return self.init(&sql, &init.account_id);
+        }
+        let Some(account) = self.load_account(&sql)? else {
+            return if path.starts_with("/_internal/") {
+                http::api_error(&ApiError::not_found())
+            } else {
+                http::unauthorized()
+            };
+        };
+        if let Some(rest) = path.strip_prefix(INTERNAL_KEYS) {
+            return match (method, rest) {
+                (Method::Post, "") => {
+                    #[derive(Deserialize)]
+                    struct NewKey {
+                        live: bool,
+                    }
+                    let body = req.bytes().await?;
+                    let Ok(new_key) = serde_json::from_slice::<NewKey>(&body) else {
+                        return http::api_error(&ApiError::invalid(
+                            "live",
+                            "Must be true or false",
+                        ));
+                    };
+                    http::json(201, &keys::issue(&sql, account.id, new_key.live)?)
+                }
+                (Method::Delete, key) => match key.strip_prefix('/') {
+                    Some(key_id) if keys::revoke(&sql, key_id)? => http::no_content(),
+                    _ => http::api_error(&ApiError::not_found()),
+                },
+                _ => http::api_error(&ApiError::not_found()),
+            };
+        }
+        if path == INTERNAL_CONFIG {
+            return match method {
+                Method::Get => http::json(200, &account.config),
+                Method::Patch => {
+                    let body = req.bytes().await?;
+                    match apply_patch(&account.config, &body) {
+                        Ok(change) => {
+                            let text = serde_json::to_string(&change.config)
+                                .map_err(|e| worker::Error::RustError(e.to_string()))?;
+                            sql.exec("UPDATE account SET config = ?", vec![text.into()])?;
+                            *self.buckets.borrow_mut() = None;
+                            http::json(200, &change.config)
+                        }
+                        Err(err) => http::api_error(&err),
+                    }
+                }
+                _ => http::api_error(&ApiError::not_found()),
+            };
+        }
+        if path.starts_with("/v1/") {
+            let presented = req
+                .headers()
+                .get("Authorization")?
+                .and_then(|h| bearer_token(&h).and_then(|t| parse_api_key(t).ok()));
+            let Some(key) = presented else {
+                return http::unauthorized();
+            };
+            let Some(mode) = keys::verify(&sql, &key)? else {
+                return http::unauthorized();
+            };
+            return v1::handle(self, &sql, &account, mode, req).await;
+        }
+        http::api_error(&ApiError::not_found())
+    }
+
+    /// Creates the account in this (new) object: schema, settings and a first test key.
+    fn init(&self, sql: &SqlStorage, account_id: &str) -> Result<Response> {
+        let Ok(id) = account_id.parse::<AccountId>() else {
+            return http::api_error(&ApiError::invalid("account_id", "Not an account id"));
+        };
+        schema::migrate(sql)?;
+        let existing: Vec<AccountRow> = query(sql, "SELECT id, config FROM account", vec![])?;
+        if !existing.is_empty() {
+            // Ids are 80 random bits, so this is a retry of the same creation, not a clash.
+            return http::api_error(&ApiError::with_description(
+                kassa_core::api::error::ErrorCode::P0191,
+                "This account already exists",
+            ));
+        }
+        let config = serde_json::to_string(&AccountConfig::default())
+            .map_err(|e| worker::Error::RustError(e.to_string()))?;
+        sql.exec(
+            "INSERT INTO account (id, created_at, config) VALUES (?, ?, ?)",
+            vec![
+                id.to_string().into(),
+                sql::int(clock::now().as_millis()),
+                config.into(),
+            ],
+        )?;
+        let key = keys::issue(sql, id, false)?;
+        http::json(
+            201,
+            &serde_json::json!({
+                "account_id": id.to_string(),
+                "key_id": key.key_id,
+                "api_key": key.api_key,
+            }),
+        )
+    }
+
+    /// Makes sure the object's alarm fires no later than `at` (it may fire earlier: the
+    /// alarm handler only acts on what is due).
+    pub async fn wake_by(&self, at: UnixMillis) -> Result<()> {
+        let storage = self.state.storage();
+        let now = clock::now();
+        let current = storage.get_alarm().await?;
+        if current.is_none_or(|c| c > at.as_millis() as i64 || c < now.as_millis() as i64) {
+            let offset = at.as_millis().saturating_sub(now.as_millis());
+            storage.set_alarm(offset as i64).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes a rate-limit token for a POST or another request; `Err(seconds)` to wait.
+    fn take_token(&self, config: &AccountConfig, post: bool) -> std::result::Result<(), u64> {
+        let now = clock::now();
+        let limits = config.rate_limits;
+        let mut buckets = self.buckets.borrow_mut();
+        let (posts, others) = buckets.get_or_insert_with(|| {
+            (
+                TokenBucket::full(limits.post_per_second, now),
+                TokenBucket::full(limits.other_per_second, now),
+            )
+        });
+        if post {
+            posts.try_take(limits.post_per_second, now)
+        } else {
+            others.try_take(limits.other_per_second, now)
+        }
+    }
+}

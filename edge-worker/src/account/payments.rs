@@ -1,0 +1,412 @@
+//! Payment operations of the `/v1` API inside the account object.
+//!
+//! Each function runs as one synchronous section of SQL: read, apply `kassa-core`'s rules,
+//! write. Responses are rendered by `kassa_core::view`, so the worker decides nothing about
+//! what a payment looks like on the wire.
+
+use super::sql::{flag, int, query, Row};
+use super::v1::Reply;
+use super::{Account, AccountObject};
+use crate::clock;
+use kassa_core::api::create_payment::parse_create_payment;
+use kassa_core::api::error::ApiError;
+use kassa_core::api::search::{PaymentSearchQuery, PaymentSearchResults};
+use kassa_core::credentials::PageToken;
+use kassa_core::event::PaymentEvent;
+use kassa_core::ids::PaymentId;
+use kassa_core::payment::{ExpiryOutcome, PaymentInput};
+use kassa_core::time::{UnixMillis, MINUTE_MS};
+use kassa_core::view::{self, LinkContext, PaymentRecord};
+use serde::Deserialize;
+use std::cell::Cell;
+use worker::{Result, SqlStorage};
+
+/// What every operation needs: storage, the account, test or live, and where links point.
+pub struct Ctx<'a> {
+    #[allow(dead_code)] // provider calls (Stripe) will go through the object
+    pub object: &'a AccountObject,
+    pub sql: &'a SqlStorage,
+    pub account: &'a Account,
+    pub live: bool,
+    pub origin: &'a str,
+    /// The earliest timer (expiry) an operation needs; set after all writes are done.
+    pub wake_at: Cell<Option<UnixMillis>>,
+}
+
+impl Ctx<'_> {
+    pub fn wake_by(&self, at: UnixMillis) {
+        let earliest = self.wake_at.get().map_or(at, |t| t.min(at));
+        self.wake_at.set(Some(earliest));
+    }
+}
+
+fn internal(what: &str, err: impl core::fmt::Display) -> worker::Error {
+    worker::Error::RustError(format!("{what}: {err}"))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| internal("serialise", e))
+}
+
+#[derive(Deserialize)]
+struct RecordRow {
+    record: String,
+}
+impl Row for RecordRow {}
+
+/// Loads a payment of this account in the caller's mode: a test key never sees live
+/// payments and the reverse, exactly as if they did not exist.
+pub fn load(sql: &SqlStorage, live: bool, id: &str) -> Result<Option<PaymentRecord>> {
+    let rows: Vec<RecordRow> = query(
+        sql,
+        "SELECT record FROM payments WHERE id = ? AND live = ?",
+        vec![id.into(), flag(live)],
+    )?;
+    match rows.into_iter().next() {
+        Some(row) => serde_json::from_str(&row.record)
+            .map(Some)
+            .map_err(|e| internal("stored payment", e)),
+        None => Ok(None),
+    }
+}
+
+/// Writes a payment back with its search columns, and appends its new events.
+pub fn save(sql: &SqlStorage, record: &PaymentRecord, events: &[PaymentEvent]) -> Result<()> {
+    let payment = &record.payment;
+    let state = payment.external_state();
+    let card = payment.card();
+    sql.exec(
+        "INSERT INTO payments (id, live, created_at, reference, email, state, card_brand,
+            cardholder_name, first_digits, last_digits, expires_at, record)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, card_brand = excluded.card_brand,
+            cardholder_name = excluded.cardholder_name, first_digits = excluded.first_digits,
+            last_digits = excluded.last_digits, expires_at = excluded.expires_at,
+            record = excluded.record",
+        vec![
+            payment.id().to_string().into(),
+            flag(record.live),
+            int(payment.created_at().as_millis()),
+            payment.reference().into(),
+            record.email.clone().into(),
+            status_text(&state.status)?.into(),
+            card.map(|c| c.brand().to_string()).into(),
+            card.and_then(|c| c.cardholder_name().map(str::to_string))
+                .into(),
+            card.map(|c| c.first6().to_string()).into(),
+            card.map(|c| c.last4().to_string()).into(),
+            payment.expires_at().map(|t| t.as_millis() as i64).into(),
+            to_json(record)?.into(),
+        ],
+    )?;
+    for event in events {
+        sql.exec(
+            "INSERT OR IGNORE INTO events (payment_id, sequence, at, event) VALUES (?, ?, ?, ?)",
+            vec![
+                payment.id().to_string().into(),
+                int(event.sequence),
+                int(event.at.as_millis()),
+                to_json(event)?.into(),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// The external status as the API spells it (`created`, `success`, …), for search.
+fn status_text<T: serde::Serialize>(status: &T) -> Result<String> {
+    match serde_json::to_value(status) {
+        Ok(serde_json::Value::String(text)) => Ok(text),
+        _ => Err(internal("external status", "not a string")),
+    }
+}
+
+/// Releases a card hold that cancellation or expiry left behind. The sandbox voids at once;
+/// a remote provider's void is awaited by its adapter before reporting the same input.
+fn release_holds(record: &mut PaymentRecord, now: UnixMillis, events: &mut Vec<PaymentEvent>) {
+    if record.payment.status().is_void_pending() {
+        if let Ok(mut emitted) = record.payment.apply(PaymentInput::AuthorisationVoided, now) {
+            events.append(&mut emitted);
+        }
+    }
+}
+
+/// A fresh one-time token for the hosted payment page, stored only as a hash.
+fn issue_page_token(ctx: &Ctx<'_>, payment: &PaymentId) -> Result<PageToken> {
+    let token = PageToken::generate(ctx.account.id, clock::random()?);
+    ctx.sql.exec(
+        "INSERT INTO page_tokens (hash, payment_id, created_at) VALUES (?, ?, ?)",
+        vec![
+            token.hash().to_hex().into(),
+            payment.to_string().into(),
+            int(clock::now().as_millis()),
+        ],
+    )?;
+    Ok(token)
+}
+
+/// Renders a payment as `GET /v1/payments/{id}` shows it, with a fresh `next_url` token
+/// while the payer can still start or resume paying.
+fn render(ctx: &Ctx<'_>, record: &PaymentRecord) -> Result<serde_json::Value> {
+    let refunds = super::refunds::load_for_payment(ctx.sql, record.payment.id())?;
+    let token = if record.payment.external_state().finished {
+        None
+    } else {
+        Some(issue_page_token(ctx, &record.payment.id())?)
+    };
+    let links = LinkContext {
+        api_base: ctx.origin,
+        next_url: token.as_ref().map(|t| (ctx.origin, t.expose())),
+    };
+    serde_json::to_value(view::render_payment(record, &refunds, links))
+        .map_err(|e| internal("render payment", e))
+}
+
+pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply> {
+    let request = match parse_create_payment(body) {
+        Ok(request) => request,
+        Err(err) => return Reply::error(&err),
+    };
+    if ctx.live && !request.return_url_is_https() {
+        return Reply::error(&ApiError::invalid(
+            "return_url",
+            "Must be a valid URL format with a secure (https) scheme for live payments",
+        ));
+    }
+    let now = clock::now();
+    let id = PaymentId::generate(clock::random()?);
+    let config = &ctx.account.config;
+    let (record, event) = PaymentRecord::new(
+        request,
+        id,
+        now,
+        ctx.live,
+        config.payment_provider.as_str().to_string(),
+        Some(config.expiry_window_ms()),
+    );
+    save(ctx.sql, &record, &[event])?;
+    if let Some(at) = record.payment.expires_at() {
+        ctx.wake_by(at);
+    }
+    Reply::json(201, &render(ctx, &record)?)
+}
+
+pub fn get(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
+    match load(ctx.sql, ctx.live, id)? {
+        Some(record) => Reply::json(200, &render(ctx, &record)?),
+        None => Reply::error(&ApiError::not_found()),
+    }
+}
+
+#[derive(Deserialize)]
+struct EventRow {
+    event: String,
+}
+impl Row for EventRow {}
+
+pub fn events(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
+    let Some(record) = load(ctx.sql, ctx.live, id)? else {
+        return Reply::error(&ApiError::events_not_found());
+    };
+    let rows: Vec<EventRow> = query(
+        ctx.sql,
+        "SELECT event FROM events WHERE payment_id = ? ORDER BY sequence",
+        vec![id.into()],
+    )?;
+    let events = rows
+        .iter()
+        .map(|row| serde_json::from_str::<PaymentEvent>(&row.event))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| internal("stored event", e))?;
+    Reply::json(
+        200,
+        &view::render_events(record.payment.id(), &events, ctx.origin),
+    )
+}
+
+/// Applies a service command (cancel, capture) and answers 204, or GOV.UK Pay's refusal.
+fn command(ctx: &Ctx<'_>, id: &str, not_found: ApiError, inputs: &[PaymentInput]) -> Result<Reply> {
+    let Some(mut record) = load(ctx.sql, ctx.live, id)? else {
+        return Reply::error(&not_found);
+    };
+    let now = clock::now();
+    let mut events = Vec::new();
+    for input in inputs {
+        match record.payment.apply(input.clone(), now) {
+            Ok(mut emitted) => events.append(&mut emitted),
+            Err(illegal) => {
+                // Nothing was written: the refusal changes nothing.
+                let err = illegal
+                    .public_api_error()
+                    .ok_or_else(|| internal("illegal transition", illegal))?;
+                return Reply::error(&err);
+            }
+        }
+    }
+    release_holds(&mut record, now, &mut events);
+    save(ctx.sql, &record, &events)?;
+    Ok(Reply::no_content())
+}
+
+pub fn cancel(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
+    command(
+        ctx,
+        id,
+        ApiError::cancel_not_found(),
+        &[PaymentInput::ServiceCancelled],
+    )
+}
+
+/// Capture of a delayed-capture payment. The sandbox settles captures at once; providers
+/// that answer later move the payment on from `CaptureSubmitted` when they do.
+pub fn capture(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
+    command(
+        ctx,
+        id,
+        ApiError::capture_not_found(),
+        &[
+            PaymentInput::CaptureRequested,
+            PaymentInput::CaptureSubmitted,
+            PaymentInput::CaptureSucceeded,
+        ],
+    )
+}
+
+pub fn search(ctx: &Ctx<'_>, query_string: &str) -> Result<Reply> {
+    let q = match PaymentSearchQuery::parse(query_string) {
+        Ok(q) => q,
+        Err(err) => return Reply::error(&err),
+    };
+    let mut clauses = vec!["live = ?".to_string()];
+    let mut args = vec![flag(ctx.live)];
+    // GOV.UK Pay matches reference exactly (case-insensitively), email and cardholder
+    // name partially; card digits and brand exactly.
+    if let Some(reference) = &q.reference {
+        clauses.push("reference = ? COLLATE NOCASE".into());
+        args.push(reference.clone().into());
+    }
+    if let Some(email) = &q.email {
+        clauses.push("email LIKE ? ESCAPE '\\' COLLATE NOCASE".into());
+        args.push(like_pattern(email).into());
+    }
+    if let Some(name) = &q.cardholder_name {
+        clauses.push("cardholder_name LIKE ? ESCAPE '\\' COLLATE NOCASE".into());
+        args.push(like_pattern(name).into());
+    }
+    if let Some(state) = q.state {
+        clauses.push("state = ?".into());
+        args.push(state.as_str().into());
+    }
+    if let Some(brand) = &q.card_brand {
+        clauses.push("card_brand = ? COLLATE NOCASE".into());
+        args.push(brand.clone().into());
+    }
+    if let Some(first) = &q.first_digits_card_number {
+        clauses.push("first_digits = ?".into());
+        args.push(first.clone().into());
+    }
+    if let Some(last) = &q.last_digits_card_number {
+        clauses.push("last_digits = ?".into());
+        args.push(last.clone().into());
+    }
+    if let Some(from) = q.from_date {
+        clauses.push("created_at >= ?".into());
+        args.push(int(from.as_millis()));
+    }
+    if let Some(to) = q.to_date {
+        clauses.push("created_at < ?".into());
+        args.push(int(to.as_millis()));
+    }
+    let filter = clauses.join(" AND ");
+    let total = count(
+        ctx.sql,
+        &format!("SELECT count(*) AS n FROM payments WHERE {filter}"),
+        args.clone(),
+    )?;
+    if let Err(err) = q.check_page_exists(total) {
+        return Reply::error(&err);
+    }
+    let mut page_args = args;
+    page_args.push(int(q.display_size));
+    page_args.push(int(q.offset()));
+    let rows: Vec<RecordRow> = query(
+        ctx.sql,
+        &format!("SELECT record FROM payments WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"),
+        page_args,
+    )?;
+    let mut results = Vec::with_capacity(rows.len());
+    for row in rows {
+        let record: PaymentRecord =
+            serde_json::from_str(&row.record).map_err(|e| internal("stored payment", e))?;
+        let refunds = super::refunds::load_for_payment(ctx.sql, record.payment.id())?;
+        results.push(view::render_payment_for_search(
+            &record, &refunds, ctx.origin,
+        ));
+    }
+    Reply::json(
+        200,
+        &PaymentSearchResults::new(ctx.origin, &q, total, results),
+    )
+}
+
+/// `%text%` with LIKE's wildcards in the text escaped, so a search for `50%` means it.
+pub fn like_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: i64,
+}
+impl Row for CountRow {}
+
+pub fn count(sql: &SqlStorage, statement: &str, args: Vec<worker::SqlStorageValue>) -> Result<u64> {
+    let rows: Vec<CountRow> = query(sql, statement, args)?;
+    Ok(rows.first().map_or(0, |r| r.n.max(0) as u64))
+}
+
+/// Expires every payment whose deadline has passed; returns the next deadline, if any.
+/// Safe to run any number of times (alarms are at-least-once): `expire_if_due` leaves
+/// payments that are not due, or already finished, untouched.
+pub fn expire_due(sql: &SqlStorage, now: UnixMillis) -> Result<Option<UnixMillis>> {
+    let due: Vec<RecordRow> = query(
+        sql,
+        "SELECT record FROM payments WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT 500",
+        vec![int(now.as_millis())],
+    )?;
+    for row in due {
+        let mut record: PaymentRecord =
+            serde_json::from_str(&row.record).map_err(|e| internal("stored payment", e))?;
+        if let ExpiryOutcome::Expired { mut events } = record.payment.expire_if_due(now) {
+            release_holds(&mut record, now, &mut events);
+            save(sql, &record, &events)?;
+        }
+        // Anything else (an authorisation in doubt, awaiting its status query) keeps its
+        // deadline and is looked at again on the next alarm.
+    }
+    #[derive(Deserialize)]
+    struct Next {
+        at: Option<i64>,
+    }
+    impl Row for Next {}
+    let next: Vec<Next> = query(
+        sql,
+        "SELECT min(expires_at) AS at FROM payments WHERE expires_at IS NOT NULL",
+        vec![],
+    )?;
+    // A deadline already past belongs to a payment that could not expire yet: look again
+    // in a minute rather than spinning.
+    Ok(next
+        .into_iter()
+        .find_map(|n| n.at)
+        .map(|at| UnixMillis(at.max(0) as u64))
+        .map(|at| if at <= now { now.plus(MINUTE_MS) } else { at }))
+}

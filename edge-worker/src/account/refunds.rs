@@ -1,0 +1,160 @@
+//! Refund operations of the `/v1` API inside the account object.
+//!
+//! A refund request is checked and recorded in one synchronous section, so concurrent
+//! partial refunds see each other: together they can never exceed what was captured.
+
+use super::payments::{self, count, Ctx};
+use super::sql::{flag, int, query, Row};
+use super::v1::Reply;
+use crate::clock;
+use kassa_core::api::error::ApiError;
+use kassa_core::api::refund::parse_refund_request;
+use kassa_core::api::search::{RefundSearchQuery, RefundSearchResults};
+use kassa_core::ids::{PaymentId, RefundId};
+use kassa_core::refund::{submit_refund, Refund, RefundInput};
+use kassa_core::view;
+use serde::Deserialize;
+use worker::{Result, SqlStorage};
+
+#[derive(Deserialize)]
+struct RefundRow {
+    record: String,
+}
+impl Row for RefundRow {}
+
+fn parse_rows(rows: Vec<RefundRow>) -> Result<Vec<Refund>> {
+    rows.iter()
+        .map(|r| serde_json::from_str(&r.record))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| worker::Error::RustError(format!("stored refund: {e}")))
+}
+
+/// Every refund of a payment, oldest first.
+pub fn load_for_payment(sql: &SqlStorage, payment: PaymentId) -> Result<Vec<Refund>> {
+    parse_rows(query(
+        sql,
+        "SELECT record FROM refunds WHERE payment_id = ? ORDER BY created_at, id",
+        vec![payment.to_string().into()],
+    )?)
+}
+
+fn save(sql: &SqlStorage, refund: &Refund, live: bool) -> Result<()> {
+    let text = serde_json::to_string(refund)
+        .map_err(|e| worker::Error::RustError(format!("serialise refund: {e}")))?;
+    sql.exec(
+        "INSERT INTO refunds (id, payment_id, live, created_at, record) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+        vec![
+            refund.id().to_string().into(),
+            refund.payment_id().to_string().into(),
+            flag(live),
+            int(refund.created_at().as_millis()),
+            text.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn create(ctx: &Ctx<'_>, payment_id: &str, body: &[u8]) -> Result<Reply> {
+    let Some(mut record) = payments::load(ctx.sql, ctx.live, payment_id)? else {
+        return Reply::error(&ApiError::refund_payment_not_found());
+    };
+    let request = match parse_refund_request(body) {
+        Ok(request) => request,
+        Err(err) => return Reply::error(&err),
+    };
+    let existing = load_for_payment(ctx.sql, record.payment.id())?;
+    let now = clock::now();
+    let id = RefundId::generate(clock::random()?);
+    let (mut refund, event) = match submit_refund(
+        &mut record.payment,
+        &existing,
+        request.amount.minor_units(),
+        request.refund_amount_available,
+        id,
+        now,
+    ) {
+        Ok(submitted) => submitted,
+        Err(err) => return Reply::error(&err.public_api_error()),
+    };
+    let mut events = vec![event];
+    // The sandbox refunds at once; a remote provider reports the outcome later through the
+    // same input, and the refund stays `submitted` until then.
+    if let Ok(done) = refund.apply(
+        RefundInput::ProviderSucceeded {
+            provider_refund_id: None,
+        },
+        &mut record.payment,
+        now,
+    ) {
+        events.push(done);
+    }
+    save(ctx.sql, &refund, ctx.live)?;
+    payments::save(ctx.sql, &record, &events)?;
+    Reply::json(202, &view::render_refund(&refund, ctx.origin))
+}
+
+pub fn list(ctx: &Ctx<'_>, payment_id: &str) -> Result<Reply> {
+    let Some(record) = payments::load(ctx.sql, ctx.live, payment_id)? else {
+        return Reply::error(&ApiError::refunds_not_found());
+    };
+    let refunds = load_for_payment(ctx.sql, record.payment.id())?;
+    Reply::json(
+        200,
+        &view::render_refunds(record.payment.id(), &refunds, ctx.origin),
+    )
+}
+
+pub fn get(ctx: &Ctx<'_>, payment_id: &str, refund_id: &str) -> Result<Reply> {
+    let Some(record) = payments::load(ctx.sql, ctx.live, payment_id)? else {
+        return Reply::error(&ApiError::refund_not_found());
+    };
+    let refunds = load_for_payment(ctx.sql, record.payment.id())?;
+    match refunds.iter().find(|r| r.id().to_string() == refund_id) {
+        Some(refund) => Reply::json(200, &view::render_refund(refund, ctx.origin)),
+        None => Reply::error(&ApiError::refund_not_found()),
+    }
+}
+
+pub fn search(ctx: &Ctx<'_>, query_string: &str) -> Result<Reply> {
+    let q = match RefundSearchQuery::parse(query_string) {
+        Ok(q) => q,
+        Err(err) => return Reply::error(&err),
+    };
+    let mut clauses = vec!["live = ?".to_string()];
+    let mut args = vec![flag(ctx.live)];
+    if let Some(from) = q.from_date {
+        clauses.push("created_at >= ?".into());
+        args.push(int(from.as_millis()));
+    }
+    if let Some(to) = q.to_date {
+        clauses.push("created_at < ?".into());
+        args.push(int(to.as_millis()));
+    }
+    let filter = clauses.join(" AND ");
+    let total = count(
+        ctx.sql,
+        &format!("SELECT count(*) AS n FROM refunds WHERE {filter}"),
+        args.clone(),
+    )?;
+    if let Err(err) = q.check_page_exists(total) {
+        return Reply::error(&err);
+    }
+    args.push(int(q.display_size));
+    args.push(int(q.offset()));
+    let refunds = parse_rows(query(
+        ctx.sql,
+        &format!(
+            "SELECT record FROM refunds WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+        ),
+        args,
+    )?)?;
+    let results = refunds
+        .iter()
+        .map(|r| view::render_refund(r, ctx.origin).for_search(&r.payment_id().to_string()))
+        .collect();
+    Reply::json(
+        200,
+        &RefundSearchResults::new(ctx.origin, &q, total, results),
+    )
+}

@@ -1,0 +1,118 @@
+//! The account object's SQLite schema, as numbered migrations applied inside the object.
+//!
+//! A migration is applied once, in order, and never edited after it ships: add a new one.
+//! Objects are only ever created by `init` (account creation): a request that names an
+//! account that does not exist finds no schema and is refused without writing anything, so
+//! forged credentials cannot make storage appear.
+
+use worker::{Result, SqlStorage};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: accounts, keys, payments, events, refunds, idempotency, page tokens.
+    "CREATE TABLE account (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        config TEXT NOT NULL
+    );
+    CREATE TABLE api_keys (
+        key_id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL,
+        live INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    );
+    CREATE TABLE payments (
+        id TEXT PRIMARY KEY,
+        live INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        reference TEXT NOT NULL,
+        email TEXT,
+        state TEXT NOT NULL,
+        card_brand TEXT,
+        cardholder_name TEXT,
+        first_digits TEXT,
+        last_digits TEXT,
+        expires_at INTEGER,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX payments_by_created ON payments (live, created_at);
+    CREATE INDEX payments_by_expiry ON payments (expires_at) WHERE expires_at IS NOT NULL;
+    CREATE TABLE events (
+        payment_id TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        PRIMARY KEY (payment_id, sequence)
+    );
+    CREATE TABLE refunds (
+        id TEXT PRIMARY KEY,
+        payment_id TEXT NOT NULL,
+        live INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX refunds_by_payment ON refunds (payment_id);
+    CREATE INDEX refunds_by_created ON refunds (live, created_at);
+    CREATE TABLE idempotency (
+        live INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (live, key)
+    );
+    CREATE INDEX idempotency_by_age ON idempotency (created_at);
+    CREATE TABLE page_tokens (
+        hash TEXT PRIMARY KEY,
+        payment_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        used_at INTEGER
+    );",
+];
+
+/// Whether this object holds an account (its schema exists). Read-only.
+pub fn exists(sql: &SqlStorage) -> Result<bool> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        n: i64,
+    }
+    let rows: Vec<Row> = sql
+        .exec(
+            "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '_schema'",
+            None,
+        )?
+        .to_array()?;
+    Ok(rows.first().is_some_and(|r| r.n > 0))
+}
+
+/// Brings the schema up to date. Only called for objects that hold an account (or are
+/// being created as one); cheap when nothing is pending.
+pub fn migrate(sql: &SqlStorage) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        version: Option<i64>,
+    }
+    sql.exec(
+        "CREATE TABLE IF NOT EXISTS _schema (version INTEGER NOT NULL)",
+        None,
+    )?;
+    let current = sql
+        .exec("SELECT max(version) AS version FROM _schema", None)?
+        .to_array::<Row>()?
+        .into_iter()
+        .find_map(|r| r.version)
+        .unwrap_or(0);
+    for (index, migration) in MIGRATIONS.iter().enumerate() {
+        let version = index as i64 + 1;
+        if version <= current {
+            continue;
+        }
+        sql.exec(migration, None)?;
+        sql.exec(
+            "INSERT INTO _schema (version) VALUES (?)",
+            vec![version.into()],
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! The `/v1` API inside the account object, after the key has been verified: body limits,
+//! `Idempotency-Key` handling, rate limits, then the operation.
+
+use super::{idempotency, payments, refunds, Account, AccountObject};
+use crate::{clock, http, routes};
+use kassa_core::api::error::ApiError;
+use kassa_core::credentials::ApiKeyMode;
+use kassa_core::idempotency::{self as idem, REPLAYED_HEADER};
+use serde::Serialize;
+use std::cell::Cell;
+use worker::{Method, Request, Response, Result, SqlStorage};
+
+/// An operation's answer before it becomes a `Response`, so it can be recorded for replay.
+pub struct Reply {
+    pub status: u16,
+    /// JSON text; `None` for 204.
+    pub body: Option<String>,
+}
+
+impl Reply {
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Reply> {
+        let body =
+            serde_json::to_string(value).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        Ok(Reply {
+            status,
+            body: Some(body),
+        })
+    }
+
+    pub fn error(err: &ApiError) -> Result<Reply> {
+        Reply::json(err.http_status(), err)
+    }
+
+    pub fn no_content() -> Reply {
+        Reply {
+            status: 204,
+            body: None,
+        }
+    }
+
+    fn into_response(self) -> Result<Response> {
+        let mut resp = match self.body {
+            Some(body) => {
+                let mut resp = Response::ok(body)?.with_status(self.status);
+                resp.headers_mut().set("Content-Type", "application/json")?;
+                resp
+            }
+            None => Response::empty()?.with_status(self.status),
+        };
+        http::baseline_headers(resp.headers_mut())?;
+        Ok(resp)
+    }
+}
+
+pub async fn handle(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    mode: ApiKeyMode,
+    mut req: Request,
+) -> Result<Response> {
+    let live = mode == ApiKeyMode::Live;
+    let method = req.method();
+    let path = req.path();
+    let url = req.url()?;
+    // `_links` point at the origin the client called, for the API and the hosted pages.
+    let origin = url.origin().ascii_serialization();
+    let body = if method == Method::Post {
+        let bytes = req.bytes().await?;
+        if bytes.len() > routes::MAX_BODY_BYTES {
+            return http::api_error(&routes::body_too_large());
+        }
+        bytes
+    } else {
+        Vec::new()
+    };
+
+    // Idempotent replays come before rate limiting: they cost nothing and must answer the
+    // same however many retries a client sends at once.
+    let mut guard = None;
+    if method == Method::Post {
+        if let Some(key) = req.headers().get(idem::HEADER)? {
+            if let Err(err) = idem::validate_key(&key) {
+                return http::api_error(&err);
+            }
+            let fingerprint = idem::fingerprint("POST", &path, &body);
+            match idempotency::lookup(sql, live, &key, &fingerprint, clock::now())? {
+                idempotency::Lookup::Fresh => guard = Some((key, fingerprint)),
+                idempotency::Lookup::Replay { status, body } => {
+                    let mut resp = Reply {
+                        status,
+                        body: (!body.is_empty()).then_some(body),
+                    }
+                    .into_response()?;
+                    resp.headers_mut().set(REPLAYED_HEADER, "true")?;
+                    return Ok(resp);
+                }
+                idempotency::Lookup::Conflict => return http::api_error(&idem::key_reused()),
+                idempotency::Lookup::InFlight => {
+                    let mut resp = http::api_error(&idem::still_running())?;
+                    resp.headers_mut().set("Retry-After", "1")?;
+                    return Ok(resp);
+                }
+            }
+        }
+    }
+    if let Err(retry_after) = object.take_token(&account.config, method == Method::Post) {
+        return http::rate_limited(retry_after);
+    }
+
+    let query = url.query().unwrap_or("");
+    let segments: Vec<&str> = path
+        .trim_start_matches("/v1/")
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let ctx = payments::Ctx {
+        object,
+        sql,
+        account,
+        live,
+        origin: &origin,
+        wake_at: Cell::new(None),
+    };
+    let reply = match (method, segments.as_slice()) {
+        (Method::Post, ["payments"]) => payments::create(&ctx, &body)?,
+        (Method::Get, ["payments"]) => payments::search(&ctx, query)?,
+        (Method::Get, ["payments", id]) => payments::get(&ctx, id)?,
+        (Method::Get, ["payments", id, "events"]) => payments::events(&ctx, id)?,
+        (Method::Post, ["payments", id, "cancel"]) => payments::cancel(&ctx, id)?,
+        (Method::Post, ["payments", id, "capture"]) => payments::capture(&ctx, id)?,
+        (Method::Post, ["payments", id, "refunds"]) => refunds::create(&ctx, id, &body)?,
+        (Method::Get, ["payments", id, "refunds"]) => refunds::list(&ctx, id)?,
+        (Method::Get, ["payments", id, "refunds", refund_id]) => refunds::get(&ctx, id, refund_id)?,
+        (Method::Get, ["refunds"]) => refunds::search(&ctx, query)?,
+        _ => Reply::error(&ApiError::not_found())?,
+    };
+    // Only successes are kept for replay: a rejected request changed nothing, so a
+    // corrected retry under the same key should run.
+    if let Some((key, fingerprint)) = guard {
+        if (200..300).contains(&reply.status) {
+            idempotency::record(
+                sql,
+                live,
+                &key,
+                &fingerprint,
+                reply.status,
+                reply.body.as_deref().unwrap_or(""),
+                clock::now(),
+            )?;
+        }
+    }
+    // The first `await` comes only now, after every write above (operation and replay
+    // record) is done: no other request can interleave with them.
+    if let Some(at) = ctx.wake_at.get() {
+        object.wake_by(at).await?;
+    }
+    reply.into_response()
+}

@@ -1,0 +1,51 @@
+// Small clients for the gateway's admin and /v1 APIs, for integration tests.
+import { devVars } from './gateway.mjs';
+
+export const BASE = process.env.KASSA_URL;
+const ADMIN_TOKEN = devVars().ADMIN_TOKEN;
+
+async function call(path, { method = 'GET', token, body, headers = {}, raw } = {}) {
+  const init = { method, headers: { ...headers } };
+  if (token) init.headers.Authorization = `Bearer ${token}`;
+  if (raw !== undefined) {
+    init.body = raw;
+    init.headers['Content-Type'] ??= 'application/json';
+  } else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['Content-Type'] = 'application/json';
+  }
+  const res = await fetch(`${BASE}${path}`, init);
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+export const admin = (path, opts = {}) => call(`/admin/v1${path}`, { token: ADMIN_TOKEN, ...opts });
+export const api = (key, path, opts = {}) => call(`/v1${path}`, { token: key, ...opts });
+
+/** A fresh account with a test key (and optional settings). */
+export async function newAccount(settings) {
+  const res = await admin('/accounts', { method: 'POST' });
+  if (res.status !== 201) throw new Error(`account creation failed: ${res.status} ${res.text}`);
+  const account = { id: res.json.account_id, key: res.json.api_key, keyId: res.json.key_id };
+  if (settings) {
+    const patch = await admin(`/accounts/${account.id}`, { method: 'PATCH', body: settings });
+    if (patch.status !== 200) throw new Error(`settings failed: ${patch.status} ${patch.text}`);
+  }
+  return account;
+}
+
+export async function liveKey(account) {
+  const res = await admin(`/accounts/${account.id}/keys`, { method: 'POST', body: { live: true } });
+  if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${res.text}`);
+  return res.json.api_key;
+}
+
+export const paymentBody = (overrides = {}) => ({
+  amount: 1450,
+  reference: 'INV-2026-001',
+  description: 'Pay your council tax',
+  return_url: 'https://shop.example/return',
+  ...overrides,
+});
