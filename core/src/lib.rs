@@ -16,6 +16,7 @@ pub mod ids;
 pub mod language;
 pub mod money;
 pub mod payment;
+pub mod provider;
 pub mod rate_limit;
 pub mod refund;
 pub mod sealed_token;
