@@ -660,3 +660,61 @@ mod tests {
         }
     }
 }
+
+/// A payer's session on the hosted pages: the cookie carries 32 random bytes (hex); storage
+/// keeps only their SHA-256, and forms carry a CSRF token derived from the same secret, so
+/// a cross-site form post cannot act for the payer.
+pub mod pay_session {
+    use sha2::{Digest, Sha256};
+
+    /// The cookie's value for fresh random bytes.
+    pub fn secret(random: [u8; 32]) -> String {
+        hex(&random)
+    }
+
+    /// What storage keeps for a session secret.
+    pub fn hash(secret: &str) -> String {
+        hex(&Sha256::digest(secret.as_bytes()))
+    }
+
+    /// The CSRF token the session's forms carry.
+    pub fn csrf_token(secret: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(b"kassa pay session csrf\0");
+        h.update(secret.as_bytes());
+        hex(&h.finalize())
+    }
+
+    /// Compares a presented CSRF token with the session's, in constant time.
+    pub fn csrf_matches(secret: &str, presented: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        let expected = csrf_token(secret);
+        expected.len() == presented.len()
+            && bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn csrf_tokens_belong_to_their_session() {
+            let a = secret([1; 32]);
+            let b = secret([2; 32]);
+            assert_eq!(a.len(), 64);
+            assert!(csrf_matches(&a, &csrf_token(&a)));
+            assert!(!csrf_matches(&a, &csrf_token(&b)));
+            assert!(!csrf_matches(&a, ""));
+            assert_ne!(hash(&a), a, "storage never keeps the secret itself");
+            assert_ne!(
+                csrf_token(&a),
+                hash(&a),
+                "the CSRF token is not the stored hash"
+            );
+        }
+    }
+}

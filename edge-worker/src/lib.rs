@@ -8,6 +8,7 @@ use worker::{event, Context, Env, Request, Response, Result};
 pub use account::AccountObject;
 
 mod account;
+mod checkout_pages;
 mod clock;
 mod http;
 mod pages;

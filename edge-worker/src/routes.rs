@@ -8,7 +8,7 @@
 use crate::account::{INTERNAL_CONFIG, INTERNAL_INIT, INTERNAL_KEYS};
 use crate::{clock, http, pages};
 use kassa_core::api::error::ApiError;
-use kassa_core::credentials::{admin_token_matches, bearer_token, parse_api_key};
+use kassa_core::credentials::{admin_token_matches, bearer_token, parse_api_key, parse_page_token};
 use kassa_core::ids::AccountId;
 use kassa_core::version::VERSION;
 use serde::Serialize;
@@ -42,6 +42,9 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
         (Method::Get, "/") => pages::home(),
         (Method::Get, "/checkout/preview") => pages::checkout_preview(),
         (_, p) if p.starts_with("/admin/v1/") => admin(req, env).await,
+        (Method::Get, p) if p.starts_with("/secure/") => secure(req, env).await,
+        (Method::Post, "/secure") => secure_post(req, env).await,
+        (_, p) if p.starts_with("/pay/") => pay(req, env).await,
         (_, p) if p.starts_with("/v1/") => api(req, env).await,
         _ => pages::not_found(),
     }
@@ -84,6 +87,58 @@ async fn api(req: Request, env: Env) -> Result<Response> {
     match account {
         Some(account) => account_stub(&env, account)?.fetch_with_request(req).await,
         None => http::unauthorized(),
+    }
+}
+
+/// `GET /secure/{token}`: the token names its account; the account's object does the rest.
+async fn secure(req: Request, env: Env) -> Result<Response> {
+    let path = req.path();
+    let token = path.trim_start_matches("/secure/");
+    match parse_page_token(token) {
+        Ok(token) => {
+            account_stub(&env, token.account_id())?
+                .fetch_with_request(req)
+                .await
+        }
+        Err(_) => crate::checkout_pages::link_not_valid(),
+    }
+}
+
+/// `POST /secure` with `chargeTokenId` (GOV.UK Pay's `next_url_post`): the same as
+/// following `next_url`.
+async fn secure_post(mut req: Request, env: Env) -> Result<Response> {
+    let form = req.form_data().await?;
+    let token = match form.get("chargeTokenId") {
+        Some(worker::FormEntry::Field(value)) => value,
+        _ => return crate::checkout_pages::link_not_valid(),
+    };
+    let Ok(parsed) = parse_page_token(&token) else {
+        return crate::checkout_pages::link_not_valid();
+    };
+    let url = req.url()?;
+    let target = format!("{}/secure/{}", url.origin().ascii_serialization(), token);
+    let forwarded = Request::new_with_init(
+        &target,
+        RequestInit::new()
+            .with_method(Method::Get)
+            .with_headers(req.headers().clone()),
+    )?;
+    account_stub(&env, parsed.account_id())?
+        .fetch_with_request(forwarded)
+        .await
+}
+
+/// `/pay/{account}/{payment}/…`: the hosted pages of one payment, in its account's object.
+async fn pay(req: Request, env: Env) -> Result<Response> {
+    let path = req.path();
+    let account = path
+        .trim_start_matches("/pay/")
+        .split('/')
+        .next()
+        .and_then(|id| id.parse::<AccountId>().ok());
+    match account {
+        Some(account) => account_stub(&env, account)?.fetch_with_request(req).await,
+        None => pages::not_found(),
     }
 }
 

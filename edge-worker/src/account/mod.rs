@@ -5,6 +5,7 @@
 //! handles them one at a time: every state change runs inside one synchronous stretch of
 //! SQL with no `await` in between, so two concurrent requests can never both win.
 
+mod checkout;
 mod idempotency;
 mod keys;
 mod payments;
@@ -134,8 +135,10 @@ impl AccountObject {
         let Some(account) = self.load_account(&sql)? else {
             return if path.starts_with("/_internal/") {
                 http::api_error(&ApiError::not_found())
-            } else {
+            } else if path.starts_with("/v1/") {
                 http::unauthorized()
+            } else {
+                crate::checkout_pages::link_not_valid()
             };
         };
         if let Some(rest) = path.strip_prefix(INTERNAL_KEYS) {
@@ -179,6 +182,28 @@ impl AccountObject {
                 }
                 _ => http::api_error(&ApiError::not_found()),
             };
+        }
+        if let Some(token) = path.strip_prefix("/secure/") {
+            return match kassa_core::credentials::parse_page_token(token) {
+                Ok(token) if token.account_id() == account.id => {
+                    checkout::open(&sql, &account, &token)
+                }
+                _ => crate::checkout_pages::link_not_valid(),
+            };
+        }
+        if let Some(rest) = path.strip_prefix(&format!("/pay/{}/", account.id)) {
+            let mut parts = rest.split('/');
+            let payment = parts.next().unwrap_or_default().to_string();
+            let action = parts.next().map(str::to_string);
+            let allowed = match (&method, action.as_deref()) {
+                (Method::Get, None) => true,
+                (Method::Post, Some("card" | "confirm" | "cancel")) => parts.next().is_none(),
+                _ => false,
+            };
+            if !allowed {
+                return crate::pages::not_found();
+            }
+            return checkout::handle(&sql, &account, req, &payment, action.as_deref()).await;
         }
         if path.starts_with("/v1/") {
             let presented = req

@@ -14,7 +14,7 @@ use kassa_core::api::search::{PaymentSearchQuery, PaymentSearchResults};
 use kassa_core::credentials::PageToken;
 use kassa_core::event::PaymentEvent;
 use kassa_core::ids::PaymentId;
-use kassa_core::payment::{ExpiryOutcome, PaymentInput};
+use kassa_core::payment::{ExpiryOutcome, PaymentInput, PaymentStatus};
 use kassa_core::time::{UnixMillis, MINUTE_MS};
 use kassa_core::view::{self, LinkContext, PaymentRecord};
 use serde::Deserialize;
@@ -257,19 +257,36 @@ pub fn cancel(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
     )
 }
 
-/// Capture of a delayed-capture payment. The sandbox settles captures at once; providers
-/// that answer later move the payment on from `CaptureSubmitted` when they do.
+/// Capture of a delayed-capture payment. A repeated capture of a payment already being
+/// or already captured is accepted and changes nothing (the transition table says so). The
+/// sandbox settles captures at once; remote providers report later through the same inputs.
 pub fn capture(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
-    command(
+    let reply = command(
         ctx,
         id,
         ApiError::capture_not_found(),
-        &[
-            PaymentInput::CaptureRequested,
+        &[PaymentInput::CaptureRequested],
+    )?;
+    if reply.status != 204 {
+        return Ok(reply);
+    }
+    let Some(mut record) = load(ctx.sql, ctx.live, id)? else {
+        return Ok(reply);
+    };
+    if record.payment.status() == PaymentStatus::CaptureQueued {
+        let now = clock::now();
+        let mut events = Vec::new();
+        for input in [
             PaymentInput::CaptureSubmitted,
             PaymentInput::CaptureSucceeded,
-        ],
-    )
+        ] {
+            if let Ok(mut emitted) = record.payment.apply(input, now) {
+                events.append(&mut emitted);
+            }
+        }
+        save(ctx.sql, &record, &events)?;
+    }
+    Ok(reply)
 }
 
 pub fn search(ctx: &Ctx<'_>, query_string: &str) -> Result<Reply> {

@@ -69,6 +69,12 @@ const MIGRATIONS: &[&str] = &[
         created_at INTEGER NOT NULL,
         used_at INTEGER
     );",
+    // 2: payer sessions on the hosted pages (the cookie's secret is stored only as a hash).
+    "CREATE TABLE pay_sessions (
+        hash TEXT PRIMARY KEY,
+        payment_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );",
 ];
 
 /// Whether this object holds an account (its schema exists). Read-only.
