@@ -29,7 +29,7 @@ dev: tools build
 	PORT=$(PORT) STATE_DIR=$(STATE_DIR) scripts/dev.sh
 
 ## make test: every test layer; ends with one "N passed, N failed" line.
-test: tools-browser build
+test: tools-browser tools-python build
 	node tests/run.mjs
 
 ## make bench: sizes and timings, each next to a baseline measured in the same run.
@@ -41,6 +41,11 @@ tools:
 
 tools-browser:
 	@scripts/ensure-tools.sh --browser
+
+## schemathesis and openapi-spec-validator in .venv, for the conformance layer.
+.PHONY: tools-python
+tools-python:
+	@scripts/ensure-tools.sh --python
 
 build: build-worker build-widget build-www build-core-js
 
