@@ -139,3 +139,15 @@ test('the admin API takes the account settings and never returns credentials', (
   for (const bad of ['http://shop.example.com', 'https://shop.example.com/path', 'https://']) assert.doesNotMatch(bad, origin);
   assert.ok(!('provider_credentials' in kassa.components.schemas.AccountConfig.properties));
 });
+
+test('every /v1 error response names its GOV.UK Pay error codes (x-error-codes)', () => {
+  for (const { path, method, op } of operations(kassa)) {
+    if (!path.startsWith('/v1/')) continue;
+    for (const [status, response] of Object.entries(op.responses)) {
+      if (Number(status) < 400 || status === '401') continue; // 401 carries no code
+      const codes = deref(response)['x-error-codes'];
+      assert.ok(codes?.length, `${method.toUpperCase()} ${path} ${status}`);
+      for (const c of codes) assert.match(c.code, /^P\d{4}$/);
+    }
+  }
+});
