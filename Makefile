@@ -47,7 +47,7 @@ tools-browser:
 tools-python:
 	@scripts/ensure-tools.sh --python
 
-build: build-worker build-widget build-www build-core-js
+build: build-worker build-widget build-www build-docs build-core-js
 
 build-worker:
 	@echo "==> Building the edge worker (kassa-edge)"
@@ -67,6 +67,11 @@ build-widget:
 build-www:
 	mkdir -p $(PUBLIC)
 	cp -R www/. $(PUBLIC)/
+
+## The API reference page and /v1/openapi.json, from api/openapi.json, over build-www's output.
+.PHONY: build-docs
+build-docs: build-www
+	node scripts/build-api-docs.mjs
 
 ## kassa-core for Node: cross-checks against Node's crypto and npm packages, and wasm benches.
 build-core-js:
