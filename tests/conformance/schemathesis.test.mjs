@@ -5,7 +5,8 @@
 //      Kassa serves: the contract `/v1` is a drop-in for;
 //   2. Kassa's own api/openapi.json: the same operations plus /healthz and the admin API.
 //
-// Checks: no 5xx, every status code documented, every body matching its documented schema.
+// Checks: no 5xx, every status code documented, every body matching its documented schema,
+// and every P0xxx error code one the document lists for that response.
 // Each operation schemathesis tested becomes one test here (from its JUnit report), so the
 // layer counts passes and failures per operation and document.
 //
@@ -22,7 +23,10 @@ const CONFIG = join(ROOT, 'tests/conformance/schemathesis.toml');
 const GOVUK_SPEC = resolve(ROOT, '../shared/reference/govukpay-publicapi-openapi.json');
 const KASSA_SPEC = join(ROOT, 'api/openapi.json');
 const REPORTS = join(ARTIFACTS, 'conformance');
-const CHECKS = 'not_a_server_error,status_code_conformance,response_schema_conformance';
+// The three standard checks, plus error_code_conformance (error_codes.py): the body's P0xxx
+// code must be one the document lists for that status.
+const CHECKS = 'not_a_server_error,status_code_conformance,response_schema_conformance,error_code_conformance';
+const HOOKS = join(ROOT, 'tests/conformance/error_codes.py');
 // A hard stop per document, far above a normal run (seconds), so a hung API cannot hang CI.
 const RUN_TIMEOUT_MS = 150_000;
 
@@ -105,10 +109,13 @@ for (const run of RUNS) {
     ...run.filter, '--report', 'junit', '--report-junit-path', junit,
   ];
   // The exact command, minus the credentials: those travel in the environment only.
+  console.log(`\n$ SCHEMATHESIS_HOOKS=${relative(ROOT, HOOKS)} \\`);
   const shown = args.map((a) => (a.startsWith('/') ? relative(ROOT, a) : a))
     .map((a) => (/^[\w./:,=-]+$/.test(a) ? a : `'${a}'`));
-  console.log(`\n$ ${relative(ROOT, ST)} ${shown.join(' ')}`);
+  console.log(`  ${relative(ROOT, ST)} ${shown.join(' ')}`);
   const code = await schemathesis(args, {
+    SCHEMATHESIS_HOOKS: HOOKS,
+    PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
     KASSA_API_KEY: apiKey ?? 'api_test_unavailable',
     KASSA_ADMIN_TOKEN: adminToken,
   });
@@ -135,7 +142,7 @@ for (const { run, code, cases } of results) {
       it(c.name, { skip: c.skipped && !c.failures.length ? 'skipped by schemathesis' : false }, () => {
         if (c.failures.length) {
           const err = new Error(c.failures.join('\n\n'));
-          err.stack = err.message; // schemathesis's report says it all; our stack would not help
+          err.stack = `Error: ${err.message}`; // schemathesis's report says it all; our stack would not help
           throw err;
         }
       });
