@@ -29,7 +29,7 @@ dev: tools build
 	PORT=$(PORT) STATE_DIR=$(STATE_DIR) scripts/dev.sh
 
 ## make test: every test layer; ends with one "N passed, N failed" line.
-test: tools-browser build
+test: tools-browser tools-python build
 	node tests/run.mjs
 
 ## make bench: sizes and timings, each next to a baseline measured in the same run.
@@ -42,7 +42,12 @@ tools:
 tools-browser:
 	@scripts/ensure-tools.sh --browser
 
-build: build-worker build-widget build-www build-core-js
+## schemathesis and openapi-spec-validator in .venv, for the conformance layer.
+.PHONY: tools-python
+tools-python:
+	@scripts/ensure-tools.sh --python
+
+build: build-worker build-widget build-www build-docs build-core-js
 
 build-worker:
 	@echo "==> Building the edge worker (kassa-edge)"
@@ -62,6 +67,11 @@ build-widget:
 build-www:
 	mkdir -p $(PUBLIC)
 	cp -R www/. $(PUBLIC)/
+
+## The API reference page and /v1/openapi.json, from api/openapi.json, over build-www's output.
+.PHONY: build-docs
+build-docs: build-www
+	node scripts/build-api-docs.mjs
 
 ## kassa-core for Node: cross-checks against Node's crypto and npm packages, and wasm benches.
 build-core-js:

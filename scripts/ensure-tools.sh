@@ -3,6 +3,7 @@
 #
 #   scripts/ensure-tools.sh            Rust target, wasm-bindgen-cli, worker-build, npm packages
 #   scripts/ensure-tools.sh --browser  the same, plus Debian's chromium for browser tests
+#   scripts/ensure-tools.sh --python   the same, plus .venv with schemathesis (conformance tests)
 #
 # Everything comes from package registries (crates.io, npm, Debian): worker-build's own
 # downloads from GitHub are never used; we hand it these binaries through *_BIN variables.
@@ -11,7 +12,14 @@ cd "$(dirname "$0")/.."
 
 WORKER_BUILD_VERSION=0.8.7
 want_browser=0
-[[ "${1:-}" == "--browser" ]] && want_browser=1
+want_python=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want_browser=1 ;;
+    --python) want_python=1 ;;
+    *) printf 'usage: %s [--browser] [--python]\n' "$0" >&2; exit 2 ;;
+  esac
+done
 
 step() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -56,6 +64,22 @@ if [[ $want_browser == 1 && ! -x /usr/bin/chromium ]]; then
   else
     die "browser tests need /usr/bin/chromium: run 'sudo apt-get install chromium'"
   fi
+fi
+
+# Python tools, pinned, in a project-local venv (.venv, git-ignored): schemathesis drives the
+# conformance layer, openapi-spec-validator checks api/openapi.json. A venv keeps them off the
+# system Python; the pins file makes a version bump here reinstall on the next run.
+SCHEMATHESIS_VERSION=4.32.5
+OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
+py_pins="schemathesis==$SCHEMATHESIS_VERSION openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
+if [[ $want_python == 1 && "$(cat .venv/.kassa-pins 2>/dev/null)" != "$py_pins" ]]; then
+  command -v python3 >/dev/null || die "the conformance tests need python3 (>= 3.11, for schemathesis) with its venv module"
+  step "Installing $py_pins from PyPI into .venv"
+  python3 -m venv --clear .venv \
+    || die "python3 -m venv failed: on Debian, 'apt-get install python3-venv'"
+  # shellcheck disable=SC2086 # the pins are separate words on purpose
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-input $py_pins
+  echo "$py_pins" > .venv/.kassa-pins
 fi
 
 # Local secrets, in wrangler's .dev.vars convention: generated once, never committed.

@@ -37,6 +37,8 @@ const layers = [
   },
   { name: 'crosscheck', kind: 'node', dir: 'tests/crosscheck' },
   { name: 'integration', kind: 'node', dir: 'tests/integration', gateway: true, concurrency: 4 },
+  // schemathesis against the OpenAPI documents (needs .venv: scripts/ensure-tools.sh --python).
+  { name: 'conformance', kind: 'node', dir: 'tests/conformance', gateway: true },
   { name: 'browser', kind: 'node', dir: 'tests/browser', gateway: true },
 ];
 
