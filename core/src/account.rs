@@ -189,10 +189,14 @@ fn origins(value: &Value) -> Option<Vec<String>> {
     if items.len() > MAX_ORIGINS {
         return None;
     }
-    items
-        .iter()
-        .map(|item| item.as_str().and_then(normalise_origin))
-        .collect()
+    let mut origins: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let origin = item.as_str().and_then(normalise_origin)?;
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Some(origins)
 }
 
 /// `scheme://host[:port]` with nothing after it, lower-cased. Plain http is only for the
@@ -266,7 +270,7 @@ mod tests {
         let change = patch(
             r#"{"payment_provider":"stripe","provider_credentials":{"secret_key":"sk_test_x"},
                 "accepted_card_brands":["visa","master-card","visa"],
-                "allowed_origins":["https://Shop.Example","http://127.0.0.1:8080"],
+                "allowed_origins":["https://Shop.Example","http://127.0.0.1:8080","https://shop.example"],
                 "payment_expiry_minutes":5,"rate_limits":{"post_per_second":100,"other_per_second":200}}"#,
         )
         .unwrap();

@@ -24,7 +24,7 @@ pub fn validate_key(key: &str) -> Result<(), ApiError> {
     } else {
         Err(ApiError::invalid_header(
             HEADER,
-            format!("Invalid header value: {HEADER}. Must be 1 to {MAX_KEY_LEN} printable ASCII characters without spaces"),
+            format!("Invalid header value: {HEADER}. Must be 1 to {MAX_KEY_LEN} printable ASCII characters, not starting or ending with a space"),
         ))
     }
 }
@@ -68,7 +68,7 @@ mod tests {
         ] {
             assert!(validate_key(ok).is_ok(), "{ok}");
         }
-        for bad in ["", " ", "has space", "tab\t", "é", &"k".repeat(256)] {
+        for bad in ["", " ", " lead", "trail ", "tab\t", "é", &"k".repeat(256)] {
             let err = validate_key(bad).unwrap_err();
             assert_eq!(err.header.as_deref(), Some(HEADER));
             assert_eq!(err.http_status(), 422);

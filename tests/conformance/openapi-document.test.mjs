@@ -61,10 +61,25 @@ test("every GOV.UK Pay payments and refunds operation is there, with GOV.UK Pay'
   }
 });
 
+// Where GOV.UK Pay's document disagrees with what GOV.UK Pay sends, Kassa documents what is
+// sent: next_url_post's params are strings, card facts are null until a card is entered,
+// and search results carry cancel/capture as null when not allowed.
+const CORRECTED = {
+  PostLink: (s) => s.properties.params.additionalProperties.type === 'string',
+  CardDetails: (s) => s.properties.card_type.nullable && s.properties.last_digits_card_number.nullable,
+  CardDetailsFromResponse: (s) => s.properties.card_type.nullable && s.properties.expiry_date.nullable,
+  PaymentLinksForSearch: (s) => s.properties.cancel.nullable && s.properties.capture.nullable,
+};
+
 test("GOV.UK Pay's schemas are kept as published, less the agreement request fields", () => {
   for (const [name, mine] of Object.entries(kassa.components.schemas)) {
     const theirs = govuk.components.schemas[name];
     if (!theirs) continue; // one of Kassa's own
+    if (CORRECTED[name]) {
+      assert.ok(CORRECTED[name](mine), `${name} documents what is actually sent`);
+      assert.deepEqual(Object.keys(mine.properties).sort(), Object.keys(theirs.properties).sort(), `${name} fields`);
+      continue;
+    }
     if (name !== 'CreateCardPaymentRequest') {
       assert.deepEqual(mine, theirs, name);
       continue;

@@ -30,7 +30,7 @@ test('the same key with a different body is 409 P0191 naming the header', async 
 
 test('malformed keys are 422 with header set, and create nothing', async () => {
   const { key } = await newAccount();
-  for (const bad of ['has space', 'x'.repeat(256)]) {
+  for (const bad of ['tab\there', 'x'.repeat(256)]) {
     const res = await api(key, '/payments', { method: 'POST', body: paymentBody(), headers: { 'Idempotency-Key': bad } });
     assert.equal(res.status, 422, bad);
     assert.equal(res.json.header, 'Idempotency-Key');

@@ -84,6 +84,22 @@ impl DurableObject for AccountObject {
     }
 }
 
+/// The account's settings as the admin API shows them: with the account's id, never with
+/// provider credentials (those are not part of `AccountConfig`).
+#[derive(serde::Serialize)]
+struct SettingsView<'a> {
+    account_id: String,
+    #[serde(flatten)]
+    config: &'a AccountConfig,
+}
+
+fn settings_view<'a>(id: &AccountId, config: &'a AccountConfig) -> SettingsView<'a> {
+    SettingsView {
+        account_id: id.to_string(),
+        config,
+    }
+}
+
 #[derive(Deserialize)]
 struct AccountRow {
     id: String,
@@ -166,7 +182,7 @@ impl AccountObject {
         }
         if path == INTERNAL_CONFIG {
             return match method {
-                Method::Get => http::json(200, &account.config),
+                Method::Get => http::json(200, &settings_view(&account.id, &account.config)),
                 Method::Patch => {
                     let body = req.bytes().await?;
                     match apply_patch(&account.config, &body) {
@@ -175,7 +191,7 @@ impl AccountObject {
                                 .map_err(|e| worker::Error::RustError(e.to_string()))?;
                             sql.exec("UPDATE account SET config = ?", vec![text.into()])?;
                             *self.buckets.borrow_mut() = None;
-                            http::json(200, &change.config)
+                            http::json(200, &settings_view(&account.id, &change.config))
                         }
                         Err(err) => http::api_error(&err),
                     }
