@@ -3,7 +3,9 @@
 //! Lookup and record happen in the same synchronous section as the operation they guard
 //! (the object handles one request at a time and sandbox operations never `await`), so a
 //! duplicate arriving mid-request sees the recorded response, never a second execution.
-//! Operations that must `await` a provider first record an in-flight marker (status 0).
+//! A stored status of 0 marks an operation still in flight (duplicates get 409). Sandbox
+//! operations never `await`, so none records one yet; an operation that awaits a remote
+//! provider must record it before its first `await`.
 
 use super::sql::{flag, int, query, Row};
 use kassa_core::idempotency::RETENTION_MS;
@@ -87,16 +89,6 @@ pub fn record(
             body.into(),
             int(now.as_millis()),
         ],
-    )?;
-    Ok(())
-}
-
-/// Forgets an in-flight marker whose operation failed, so the client may retry.
-#[allow(dead_code)] // used once provider calls await (Stripe)
-pub fn forget(sql: &SqlStorage, live: bool, key: &str) -> Result<()> {
-    sql.exec(
-        "DELETE FROM idempotency WHERE live = ? AND key = ? AND status = 0",
-        vec![flag(live), key.into()],
     )?;
     Ok(())
 }

@@ -6,7 +6,7 @@
 
 use super::sql::{flag, int, query, Row};
 use super::v1::Reply;
-use super::{Account, AccountObject};
+use super::Account;
 use crate::clock;
 use kassa_core::api::create_payment::parse_create_payment;
 use kassa_core::api::error::ApiError;
@@ -23,8 +23,6 @@ use worker::{Result, SqlStorage};
 
 /// What every operation needs: storage, the account, test or live, and where links point.
 pub struct Ctx<'a> {
-    #[allow(dead_code)] // provider calls (Stripe) will go through the object
-    pub object: &'a AccountObject,
     pub sql: &'a SqlStorage,
     pub account: &'a Account,
     pub live: bool,

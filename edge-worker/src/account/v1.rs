@@ -115,7 +115,6 @@ pub async fn handle(
         .filter(|s| !s.is_empty())
         .collect();
     let ctx = payments::Ctx {
-        object,
         sql,
         account,
         live,
