@@ -324,35 +324,21 @@ pub fn search(ctx: &Ctx<'_>, query_string: &str) -> Result<Reply> {
         clauses.push("last_digits = ?".into());
         args.push(last.clone().into());
     }
-    if let Some(from) = q.from_date {
-        clauses.push("created_at >= ?".into());
-        args.push(int(from.as_millis()));
-    }
-    if let Some(to) = q.to_date {
-        clauses.push("created_at < ?".into());
-        args.push(int(to.as_millis()));
-    }
-    let filter = clauses.join(" AND ");
-    let total = count(
+    let page = search_page(
         ctx.sql,
-        &format!("SELECT count(*) AS n FROM payments WHERE {filter}"),
-        args.clone(),
+        Table::Payments,
+        Filter { clauses, args },
+        (q.from_date, q.to_date),
+        (q.display_size, q.offset()),
     )?;
-    if let Err(err) = q.check_page_exists(total) {
+    if let Err(err) = q.check_page_exists(page.total) {
         return Reply::error(&err);
     }
-    let mut page_args = args;
-    page_args.push(int(q.display_size));
-    page_args.push(int(q.offset()));
-    let rows: Vec<RecordRow> = query(
-        ctx.sql,
-        &format!("SELECT record FROM payments WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"),
-        page_args,
-    )?;
+    let (total, rows) = (page.total, page.records);
     let mut results = Vec::with_capacity(rows.len());
-    for row in rows {
+    for text in rows {
         let record: PaymentRecord =
-            serde_json::from_str(&row.record).map_err(|e| internal("stored payment", e))?;
+            serde_json::from_str(&text).map_err(|e| internal("stored payment", e))?;
         let refunds = super::refunds::load_for_payment(ctx.sql, record.payment.id())?;
         results.push(view::render_payment_for_search(
             &record, &refunds, ctx.origin,
@@ -362,6 +348,68 @@ pub fn search(ctx: &Ctx<'_>, query_string: &str) -> Result<Reply> {
         200,
         &PaymentSearchResults::new(ctx.origin, &q, total, results),
     )
+}
+
+/// The tables the searches read; each has `live`, `created_at`, `id` and `record` columns.
+#[derive(Clone, Copy)]
+pub enum Table {
+    Payments,
+    Refunds,
+}
+
+/// A search's own conditions, as SQL with their arguments (always starting with `live`).
+pub struct Filter {
+    pub clauses: Vec<String>,
+    pub args: Vec<worker::SqlStorageValue>,
+}
+
+/// One page of a search: how many match in all, and this page's stored records.
+pub struct SearchPage {
+    pub total: u64,
+    pub records: Vec<String>,
+}
+
+/// Runs a search newest first: the search's own filter plus GOV.UK Pay's `from_date`
+/// (inclusive) and `to_date` (exclusive), then one page of `(display_size, offset)`.
+pub fn search_page(
+    sql: &SqlStorage,
+    table: Table,
+    mut filter: Filter,
+    (from, to): (Option<UnixMillis>, Option<UnixMillis>),
+    (display_size, offset): (u64, u64),
+) -> Result<SearchPage> {
+    let table = match table {
+        Table::Payments => "payments",
+        Table::Refunds => "refunds",
+    };
+    if let Some(from) = from {
+        filter.clauses.push("created_at >= ?".into());
+        filter.args.push(int(from.as_millis()));
+    }
+    if let Some(to) = to {
+        filter.clauses.push("created_at < ?".into());
+        filter.args.push(int(to.as_millis()));
+    }
+    let condition = filter.clauses.join(" AND ");
+    let total = count(
+        sql,
+        &format!("SELECT count(*) AS n FROM {table} WHERE {condition}"),
+        filter.args.clone(),
+    )?;
+    let mut args = filter.args;
+    args.push(int(display_size));
+    args.push(int(offset));
+    let rows: Vec<RecordRow> = query(
+        sql,
+        &format!(
+            "SELECT record FROM {table} WHERE {condition} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+        ),
+        args,
+    )?;
+    Ok(SearchPage {
+        total,
+        records: rows.into_iter().map(|r| r.record).collect(),
+    })
 }
 
 /// `%text%` with LIKE's wildcards in the text escaped, so a search for `50%` means it.

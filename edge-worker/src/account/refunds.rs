@@ -3,7 +3,7 @@
 //! A refund request is checked and recorded in one synchronous section, so concurrent
 //! partial refunds see each other: together they can never exceed what was captured.
 
-use super::payments::{self, count, Ctx};
+use super::payments::{self, search_page, Ctx, Filter, Table};
 use super::sql::{flag, int, query, Row};
 use super::v1::Reply;
 use crate::clock;
@@ -22,20 +22,21 @@ struct RefundRow {
 }
 impl Row for RefundRow {}
 
-fn parse_rows(rows: Vec<RefundRow>) -> Result<Vec<Refund>> {
-    rows.iter()
-        .map(|r| serde_json::from_str(&r.record))
+fn parse_records<'a>(texts: impl Iterator<Item = &'a str>) -> Result<Vec<Refund>> {
+    texts
+        .map(serde_json::from_str)
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| worker::Error::RustError(format!("stored refund: {e}")))
 }
 
 /// Every refund of a payment, oldest first.
 pub fn load_for_payment(sql: &SqlStorage, payment: PaymentId) -> Result<Vec<Refund>> {
-    parse_rows(query(
+    let rows: Vec<RefundRow> = query(
         sql,
         "SELECT record FROM refunds WHERE payment_id = ? ORDER BY created_at, id",
         vec![payment.to_string().into()],
-    )?)
+    )?;
+    parse_records(rows.iter().map(|r| r.record.as_str()))
 }
 
 fn save(sql: &SqlStorage, refund: &Refund, live: bool) -> Result<()> {
@@ -121,34 +122,21 @@ pub fn search(ctx: &Ctx<'_>, query_string: &str) -> Result<Reply> {
         Ok(q) => q,
         Err(err) => return Reply::error(&err),
     };
-    let mut clauses = vec!["live = ?".to_string()];
-    let mut args = vec![flag(ctx.live)];
-    if let Some(from) = q.from_date {
-        clauses.push("created_at >= ?".into());
-        args.push(int(from.as_millis()));
-    }
-    if let Some(to) = q.to_date {
-        clauses.push("created_at < ?".into());
-        args.push(int(to.as_millis()));
-    }
-    let filter = clauses.join(" AND ");
-    let total = count(
+    let page = search_page(
         ctx.sql,
-        &format!("SELECT count(*) AS n FROM refunds WHERE {filter}"),
-        args.clone(),
+        Table::Refunds,
+        Filter {
+            clauses: vec!["live = ?".to_string()],
+            args: vec![flag(ctx.live)],
+        },
+        (q.from_date, q.to_date),
+        (q.display_size, q.offset()),
     )?;
-    if let Err(err) = q.check_page_exists(total) {
+    if let Err(err) = q.check_page_exists(page.total) {
         return Reply::error(&err);
     }
-    args.push(int(q.display_size));
-    args.push(int(q.offset()));
-    let refunds = parse_rows(query(
-        ctx.sql,
-        &format!(
-            "SELECT record FROM refunds WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
-        ),
-        args,
-    )?)?;
+    let refunds = parse_records(page.records.iter().map(String::as_str))?;
+    let total = page.total;
     let results = refunds
         .iter()
         .map(|r| view::render_refund(r, ctx.origin).for_search(&r.payment_id().to_string()))
