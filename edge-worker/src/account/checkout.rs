@@ -7,7 +7,7 @@
 //! and security codes are used for the authorisation and then dropped: never logged,
 //! never stored.
 
-use super::payments::{load, save};
+use super::payments::{load, save, settle_with_sandbox};
 use super::sql::{int, query, Row};
 use super::Account;
 use crate::checkout_pages::{self as page, Prefill, Summary};
@@ -349,17 +349,8 @@ fn confirm(sql: &SqlStorage, account: &Account, mut record: PaymentRecord) -> Re
     let mut events = Vec::new();
     if let Ok(mut emitted) = record.payment.apply(PaymentInput::PayerConfirmed, now) {
         events.append(&mut emitted);
-        // The sandbox captures at once; delayed-capture payments wait for /capture.
-        if record.payment.status() == PaymentStatus::CaptureQueued {
-            for input in [
-                PaymentInput::CaptureSubmitted,
-                PaymentInput::CaptureSucceeded,
-            ] {
-                if let Ok(mut emitted) = record.payment.apply(input, now) {
-                    events.append(&mut emitted);
-                }
-            }
-        }
+        // Captures at once; delayed-capture payments wait for /capture.
+        settle_with_sandbox(&mut record, now, &mut events);
         save(sql, &record, &events)?;
         return page::see_other(&record.return_url);
     }
@@ -369,11 +360,7 @@ fn confirm(sql: &SqlStorage, account: &Account, mut record: PaymentRecord) -> Re
 fn cancel(sql: &SqlStorage, account: &Account, mut record: PaymentRecord) -> Result<Response> {
     let now = clock::now();
     if let Ok(mut events) = record.payment.apply(PaymentInput::PayerCancelled, now) {
-        if record.payment.status().is_void_pending() {
-            if let Ok(mut voided) = record.payment.apply(PaymentInput::AuthorisationVoided, now) {
-                events.append(&mut voided);
-            }
-        }
+        settle_with_sandbox(&mut record, now, &mut events);
         save(sql, &record, &events)?;
     }
     page::see_other(&pay_path(account, &record.payment.id().to_string()))

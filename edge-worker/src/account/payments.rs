@@ -119,11 +119,27 @@ fn status_text<T: serde::Serialize>(status: &T) -> Result<String> {
     }
 }
 
-/// Releases a card hold that cancellation or expiry left behind. The sandbox voids at once;
-/// a remote provider's void is awaited by its adapter before reporting the same input.
-fn release_holds(record: &mut PaymentRecord, now: UnixMillis, events: &mut Vec<PaymentEvent>) {
-    if record.payment.status().is_void_pending() {
-        if let Ok(mut emitted) = record.payment.apply(PaymentInput::AuthorisationVoided, now) {
+/// Does at once what the sandbox provider would be asked to do next: release a card hold
+/// that cancellation or expiry left behind, and settle a queued capture. A remote provider's
+/// adapter reports the same inputs once its calls return.
+pub fn settle_with_sandbox(
+    record: &mut PaymentRecord,
+    now: UnixMillis,
+    events: &mut Vec<PaymentEvent>,
+) {
+    let status = record.payment.status();
+    let inputs: &[PaymentInput] = if status.is_void_pending() {
+        &[PaymentInput::AuthorisationVoided]
+    } else if status == PaymentStatus::CaptureQueued {
+        &[
+            PaymentInput::CaptureSubmitted,
+            PaymentInput::CaptureSucceeded,
+        ]
+    } else {
+        &[]
+    };
+    for input in inputs {
+        if let Ok(mut emitted) = record.payment.apply(input.clone(), now) {
             events.append(&mut emitted);
         }
     }
@@ -241,7 +257,7 @@ fn command(ctx: &Ctx<'_>, id: &str, not_found: ApiError, inputs: &[PaymentInput]
             }
         }
     }
-    release_holds(&mut record, now, &mut events);
+    settle_with_sandbox(&mut record, now, &mut events);
     save(ctx.sql, &record, &events)?;
     Ok(Reply::no_content())
 }
@@ -256,35 +272,14 @@ pub fn cancel(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
 }
 
 /// Capture of a delayed-capture payment. A repeated capture of a payment already being
-/// or already captured is accepted and changes nothing (the transition table says so). The
-/// sandbox settles captures at once; remote providers report later through the same inputs.
+/// or already captured is accepted and changes nothing (the transition table says so).
 pub fn capture(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
-    let reply = command(
+    command(
         ctx,
         id,
         ApiError::capture_not_found(),
         &[PaymentInput::CaptureRequested],
-    )?;
-    if reply.status != 204 {
-        return Ok(reply);
-    }
-    let Some(mut record) = load(ctx.sql, ctx.live, id)? else {
-        return Ok(reply);
-    };
-    if record.payment.status() == PaymentStatus::CaptureQueued {
-        let now = clock::now();
-        let mut events = Vec::new();
-        for input in [
-            PaymentInput::CaptureSubmitted,
-            PaymentInput::CaptureSucceeded,
-        ] {
-            if let Ok(mut emitted) = record.payment.apply(input, now) {
-                events.append(&mut emitted);
-            }
-        }
-        save(ctx.sql, &record, &events)?;
-    }
-    Ok(reply)
+    )
 }
 
 pub fn search(ctx: &Ctx<'_>, query_string: &str) -> Result<Reply> {
@@ -449,7 +444,7 @@ pub fn expire_due(sql: &SqlStorage, now: UnixMillis) -> Result<Option<UnixMillis
         let mut record: PaymentRecord =
             serde_json::from_str(&row.record).map_err(|e| internal("stored payment", e))?;
         if let ExpiryOutcome::Expired { mut events } = record.payment.expire_if_due(now) {
-            release_holds(&mut record, now, &mut events);
+            settle_with_sandbox(&mut record, now, &mut events);
             save(sql, &record, &events)?;
         }
         // Anything else (an authorisation in doubt, awaiting its status query) keeps its
