@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod api;
+pub mod at_rest;
 pub mod card;
 pub mod credentials;
 pub mod event;

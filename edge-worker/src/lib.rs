@@ -13,6 +13,7 @@ mod clock;
 mod http;
 mod pages;
 mod routes;
+mod secrets;
 
 #[event(fetch)]
 pub async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
