@@ -331,6 +331,18 @@ impl Payment {
         self.delayed_capture
     }
 
+    /// Records the provider's id for an authorisation before its outcome is known (Stripe's
+    /// PaymentIntent is created before the card is sent), so that a status query can find
+    /// it after a timeout. Only while an authorisation is in flight; no event, no status
+    /// change. Returns whether it was recorded.
+    pub fn record_provider_reference(&mut self, provider_id: String) -> bool {
+        if !self.status.authorisation_in_flight() {
+            return false;
+        }
+        self.provider_id = Some(provider_id);
+        true
+    }
+
     /// When it was created.
     pub fn created_at(&self) -> UnixMillis {
         self.created_at

@@ -1,4 +1,530 @@
 //! Payment providers. Every provider turns the same few operations into its own protocol;
 //! the API, the hosted pages and the webhooks never change with the provider.
+//!
+//! The interface is data, so it stays sans-IO: for each operation an adapter either answers
+//! at once ([`Call::Done`], the sandbox) or returns the HTTP request to send
+//! ([`Call::Send`]); the edge sends it with a timeout and hands the [`HttpResult`] back to
+//! the adapter's `parse_*`, which turns it into a domain outcome. Every outcome says what
+//! the payment (or refund) state machine should be told, so no provider detail leaks past
+//! this module.
+//!
+//! Adding a provider: one module that implements the operations, one variant in
+//! [`Adapter`] (and in [`crate::account::ProviderKind`] and [`Credentials`]). Nothing else
+//! changes.
 
+pub mod form;
 pub mod sandbox;
+pub mod stripe;
+
+use crate::account::ProviderKind;
+use crate::api::error::ApiError;
+use crate::api::payment::CardType;
+use crate::card::ValidatedCard;
+use crate::payment::{AuthorisationOutcome, PaymentInput};
+use crate::refund::RefundInput;
+use crate::time::{MINUTE_MS, SECOND_MS};
+use serde_json::{Map, Value};
+
+/// How long the edge waits for a provider's answer before it aborts the request and
+/// treats the outcome as unknown.
+pub const REQUEST_TIMEOUT_MS: u64 = 10 * SECOND_MS;
+
+/// How long a job sent to the provider stays claimed. Longer than the request timeout, so
+/// the alarm never repeats a call that the request that made it is still waiting for; if
+/// that request dies, the alarm takes the job over once the lease has passed.
+pub const LEASE_MS: u64 = 6 * REQUEST_TIMEOUT_MS;
+
+/// After this many attempts a capture that keeps failing transiently is given up
+/// (`CaptureFailed`, for operations to resolve); voids and refunds stop being retried.
+pub const MAX_ATTEMPTS: u32 = 10;
+
+/// The wait before retry number `attempts` (1 = the first retry): 30 s, doubling, at most
+/// an hour. Ten attempts span about five hours.
+pub fn retry_delay_ms(attempts: u32) -> u64 {
+    let doublings = attempts.saturating_sub(1).min(16);
+    (30 * SECOND_MS)
+        .saturating_mul(1 << doublings)
+        .min(60 * MINUTE_MS)
+}
+
+/// HTTP method of a provider request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+}
+
+impl HttpMethod {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+        }
+    }
+}
+
+/// A request an adapter wants sent. The body may carry card data and the headers the
+/// provider's secret key, so `Debug` shows neither.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: HttpMethod,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// `application/x-www-form-urlencoded` text, for POSTs.
+    pub body: Option<String>,
+}
+
+impl core::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("body", &self.body.as_ref().map(|b| b.len()))
+            .finish()
+    }
+}
+
+impl HttpRequest {
+    /// A header's value, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What came back from sending an [`HttpRequest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpResult {
+    /// The provider answered (any status).
+    Response { status: u16, body: String },
+    /// No answer within [`REQUEST_TIMEOUT_MS`]: the request may or may not have been
+    /// processed.
+    TimedOut,
+    /// The connection failed: the request may or may not have reached the provider.
+    Unreachable,
+}
+
+/// An operation's first step: an answer at once, or a request to send and parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call<T> {
+    Done(T),
+    Send(HttpRequest),
+}
+
+/// Why a provider declined a card. All of them are GOV.UK Pay's `failed` P0010; the kind
+/// is kept for logs and support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decline {
+    Declined,
+    ExpiredCard,
+    IncorrectCvc,
+    IncorrectNumber,
+    InsufficientFunds,
+    Fraud,
+}
+
+/// What an authorisation learnt about the card, beyond what the card form knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CardFacts {
+    /// Debit or credit, when the provider says.
+    pub card_type: Option<CardType>,
+}
+
+/// What the provider needs to know about a payment. `attempt` makes idempotency keys
+/// distinct per attempt where a new attempt must be a new request (a confirmation after
+/// the payer retried, a capture after a stored 5xx).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaymentRef<'a> {
+    pub payment_id: &'a str,
+    pub amount: u64,
+    pub description: &'a str,
+    pub reference: &'a str,
+    /// The provider's id for the payment, once there is one.
+    pub provider_id: Option<&'a str>,
+    pub attempt: u64,
+}
+
+/// The answer to [`Adapter::prepare`]: the provider-side object an authorisation will be
+/// made on, created before any card data is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prepared {
+    /// Ready; the provider's id (e.g. a PaymentIntent) if it has one.
+    Ready { provider_id: Option<String> },
+    /// The provider refused or did not answer. No card data was sent, so nothing can have
+    /// been authorised: the payment ends in error (P0050).
+    Failed,
+}
+
+/// The outcome of an authorisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authorised {
+    /// Money is held.
+    Authorised {
+        provider_id: String,
+        card: CardFacts,
+    },
+    /// The card was declined (failed, P0010).
+    Declined(Decline),
+    /// The provider wants the payer to act (3-D Secure). Not supported yet: the payment
+    /// ends in error (P0050), not failed, because neither the bank nor the payer rejected
+    /// anything. Nothing is held while the provider waits for the action.
+    ActionRequired,
+    /// A definitive error: nothing was authorised (error, P0050).
+    Error,
+    /// Timeout, 5xx or an answer that cannot be read: money may or may not be held. The
+    /// payment waits in `AuthorisationUnknown` for a status query.
+    Unknown,
+    /// Sandbox only: not one of its test cards. The payer is asked for another card and
+    /// the payment does not change.
+    Unsupported,
+}
+
+impl Authorised {
+    /// The state machine's input for this outcome (`None` for [`Authorised::Unsupported`]).
+    pub fn payment_input(&self) -> Option<PaymentInput> {
+        match self {
+            Authorised::Authorised { provider_id, .. } => Some(PaymentInput::ProviderAuthorised {
+                provider_id: provider_id.clone(),
+            }),
+            Authorised::Declined(_) => Some(PaymentInput::ProviderDeclined),
+            Authorised::ActionRequired | Authorised::Error => Some(PaymentInput::ProviderError),
+            Authorised::Unknown => Some(PaymentInput::ProviderTimedOut),
+            Authorised::Unsupported => None,
+        }
+    }
+}
+
+/// What a status query found for an authorisation in flight or in doubt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Queried {
+    Authorised {
+        provider_id: String,
+        card: CardFacts,
+    },
+    Declined(Decline),
+    /// The card was never confirmed (or the attempt was abandoned): nothing is held and
+    /// the payer may try again.
+    NotAuthorised,
+    /// A definitive error, or a 3-D Secure challenge Kassa cannot complete: nothing held.
+    Error,
+    /// Still being processed, or the query itself failed: ask again later.
+    Pending,
+}
+
+impl Queried {
+    /// The state machine's input (`None` for [`Queried::Pending`]: nothing to record).
+    pub fn payment_input(&self) -> Option<PaymentInput> {
+        let resolved = |outcome, provider_id: Option<&String>| PaymentInput::StatusQueryResolved {
+            outcome,
+            provider_id: provider_id.cloned(),
+        };
+        match self {
+            Queried::Authorised { provider_id, .. } => Some(resolved(
+                AuthorisationOutcome::Authorised,
+                Some(provider_id),
+            )),
+            Queried::Declined(_) => Some(resolved(AuthorisationOutcome::Declined, None)),
+            Queried::NotAuthorised => Some(resolved(AuthorisationOutcome::NotAuthorised, None)),
+            Queried::Error => Some(PaymentInput::ProviderError),
+            Queried::Pending => None,
+        }
+    }
+}
+
+/// The outcome of a capture, a void or a refund: done, worth retrying, or refused for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    Done,
+    Retry,
+    Refused,
+}
+
+/// The outcome of a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refunded {
+    Succeeded { provider_refund_id: Option<String> },
+    Retry,
+    Refused,
+}
+
+impl Refunded {
+    /// The refund state machine's input (`None` for [`Refunded::Retry`]).
+    pub fn refund_input(&self) -> Option<RefundInput> {
+        match self {
+            Refunded::Succeeded { provider_refund_id } => Some(RefundInput::ProviderSucceeded {
+                provider_refund_id: provider_refund_id.clone(),
+            }),
+            Refunded::Refused => Some(RefundInput::ProviderFailed),
+            Refunded::Retry => None,
+        }
+    }
+}
+
+/// A refund to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundRef<'a> {
+    pub refund_id: &'a str,
+    pub amount: u64,
+}
+
+/// An account's provider credentials, validated. Stored sealed (see `crate::at_rest`);
+/// `Debug` never shows a secret.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    Stripe { secret_key: String },
+}
+
+impl core::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Credentials(")?;
+        f.write_str(&serde_json::Value::Object(self.masked()).to_string())?;
+        f.write_str(")")
+    }
+}
+
+impl Credentials {
+    /// Checks the admin API's `provider_credentials` for a provider. The sandbox takes
+    /// none.
+    pub fn parse(kind: ProviderKind, fields: &Map<String, Value>) -> Result<Credentials, ApiError> {
+        const FIELD: &str = "provider_credentials";
+        match kind {
+            ProviderKind::Sandbox => Err(ApiError::invalid(
+                FIELD,
+                "The sandbox provider takes no credentials",
+            )),
+            ProviderKind::Stripe => {
+                let secret_key = fields.get("secret_key").and_then(Value::as_str);
+                let valid = secret_key.filter(|k| {
+                    ["sk_test_", "sk_live_", "rk_test_", "rk_live_"]
+                        .iter()
+                        .any(|p| k.starts_with(p))
+                        && k.len() <= 255
+                        && k.len() > 12
+                        && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                });
+                match (valid, fields.len()) {
+                    (Some(key), 1) => Ok(Credentials::Stripe {
+                        secret_key: key.to_string(),
+                    }),
+                    _ => Err(ApiError::invalid(
+                        FIELD,
+                        "Must be {\"secret_key\": \"sk_test_…\"} (a Stripe secret or restricted key)",
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Which provider these are for.
+    pub fn kind(&self) -> ProviderKind {
+        match self {
+            Credentials::Stripe { .. } => ProviderKind::Stripe,
+        }
+    }
+
+    /// The JSON that is sealed for storage.
+    pub fn to_json(&self) -> String {
+        match self {
+            Credentials::Stripe { secret_key } => {
+                serde_json::json!({"provider": "stripe", "secret_key": secret_key}).to_string()
+            }
+        }
+    }
+
+    /// Reads back what [`Credentials::to_json`] wrote.
+    pub fn from_json(text: &[u8]) -> Option<Credentials> {
+        let value: Value = serde_json::from_slice(text).ok()?;
+        match value.get("provider")?.as_str()? {
+            "stripe" => Some(Credentials::Stripe {
+                secret_key: value.get("secret_key")?.as_str()?.to_string(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// What the admin API may show: each key's name with its value masked to the prefix
+    /// and last four characters (`sk_test_…4242`), enough to tell keys apart.
+    pub fn masked(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        match self {
+            Credentials::Stripe { secret_key } => {
+                map.insert("secret_key".into(), Value::String(mask(secret_key)));
+            }
+        }
+        map
+    }
+}
+
+fn mask(secret: &str) -> String {
+    let prefix_len = secret
+        .match_indices('_')
+        .nth(1)
+        .map_or(0, |(i, _)| i + 1)
+        .min(8);
+    let prefix = secret.get(..prefix_len).unwrap_or_default();
+    let last4 = secret
+        .get(secret.len().saturating_sub(4)..)
+        .unwrap_or_default();
+    format!("{prefix}…{last4}")
+}
+
+/// Where providers live; the edge's configuration (`STRIPE_API_BASE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub stripe_api_base: String,
+}
+
+/// Why no adapter could be made for a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdapterError {
+    /// The payment's provider needs credentials the account does not have.
+    MissingCredentials,
+    /// A provider name Kassa does not know (a damaged record).
+    UnknownProvider,
+}
+
+impl core::fmt::Display for AdapterError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            AdapterError::MissingCredentials => "the account has no credentials for its provider",
+            AdapterError::UnknownProvider => "unknown payment provider",
+        })
+    }
+}
+
+/// A provider, ready to build requests and read answers. The one place providers are
+/// registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Adapter {
+    Sandbox,
+    Stripe(stripe::Stripe),
+}
+
+impl Adapter {
+    /// The adapter for a provider as `PaymentRecord.provider` names it.
+    pub fn new(
+        provider: &str,
+        credentials: Option<&Credentials>,
+        endpoints: &Endpoints,
+    ) -> Result<Adapter, AdapterError> {
+        match provider {
+            "sandbox" => Ok(Adapter::Sandbox),
+            "stripe" => match credentials {
+                Some(Credentials::Stripe { secret_key }) => Ok(Adapter::Stripe(
+                    stripe::Stripe::new(secret_key, &endpoints.stripe_api_base),
+                )),
+                None => Err(AdapterError::MissingCredentials),
+            },
+            _ => Err(AdapterError::UnknownProvider),
+        }
+    }
+
+    /// Creates what the authorisation will be made on, before card data is sent.
+    pub fn prepare(&self, payment: &PaymentRef<'_>) -> Call<Prepared> {
+        match self {
+            Adapter::Sandbox => Call::Done(Prepared::Ready { provider_id: None }),
+            Adapter::Stripe(s) => Call::Send(s.create_intent(payment)),
+        }
+    }
+
+    pub fn parse_prepare(&self, result: &HttpResult) -> Prepared {
+        match self {
+            Adapter::Sandbox => Prepared::Failed,
+            Adapter::Stripe(_) => stripe::parse_create_intent(result),
+        }
+    }
+
+    /// Authorises the card. `payment.provider_id` is what [`Adapter::prepare`] returned.
+    pub fn authorise(&self, payment: &PaymentRef<'_>, card: &ValidatedCard) -> Call<Authorised> {
+        match self {
+            Adapter::Sandbox => Call::Done(sandbox::authorised(payment, card)),
+            Adapter::Stripe(s) => match payment.provider_id {
+                Some(intent) => Call::Send(s.confirm(intent, payment, card)),
+                None => Call::Done(Authorised::Error),
+            },
+        }
+    }
+
+    pub fn parse_authorise(&self, result: &HttpResult) -> Authorised {
+        match self {
+            Adapter::Sandbox => Authorised::Unknown,
+            Adapter::Stripe(_) => stripe::parse_confirm(result),
+        }
+    }
+
+    /// Asks what became of an authorisation in flight or in doubt. Never re-sends card
+    /// data.
+    pub fn query(&self, payment: &PaymentRef<'_>) -> Call<Queried> {
+        match (self, payment.provider_id) {
+            // The sandbox answers within the request that asked, so an attempt it has no
+            // record of was never made.
+            (Adapter::Sandbox, _) | (Adapter::Stripe(_), None) => {
+                Call::Done(Queried::NotAuthorised)
+            }
+            (Adapter::Stripe(s), Some(intent)) => Call::Send(s.retrieve(intent)),
+        }
+    }
+
+    pub fn parse_query(&self, result: &HttpResult) -> Queried {
+        match self {
+            Adapter::Sandbox => Queried::Pending,
+            Adapter::Stripe(_) => stripe::parse_query(result),
+        }
+    }
+
+    /// Takes the authorised amount.
+    pub fn capture(&self, payment: &PaymentRef<'_>) -> Call<Settled> {
+        match (self, payment.provider_id) {
+            (Adapter::Sandbox, _) => Call::Done(Settled::Done),
+            (Adapter::Stripe(_), None) => Call::Done(Settled::Refused),
+            (Adapter::Stripe(s), Some(intent)) => Call::Send(s.capture(intent, payment)),
+        }
+    }
+
+    pub fn parse_capture(&self, result: &HttpResult) -> Settled {
+        match self {
+            Adapter::Sandbox => Settled::Retry,
+            Adapter::Stripe(_) => stripe::parse_capture(result),
+        }
+    }
+
+    /// Releases an authorisation hold after cancellation or expiry.
+    pub fn void(&self, payment: &PaymentRef<'_>) -> Call<Settled> {
+        match (self, payment.provider_id) {
+            (Adapter::Sandbox, _) => Call::Done(Settled::Done),
+            // Nothing was ever authorised at the provider: nothing to release.
+            (Adapter::Stripe(_), None) => Call::Done(Settled::Done),
+            (Adapter::Stripe(s), Some(intent)) => Call::Send(s.cancel(intent, payment)),
+        }
+    }
+
+    pub fn parse_void(&self, result: &HttpResult) -> Settled {
+        match self {
+            Adapter::Sandbox => Settled::Retry,
+            Adapter::Stripe(_) => stripe::parse_cancel(result),
+        }
+    }
+
+    /// Refunds part or all of a captured payment.
+    pub fn refund(&self, payment: &PaymentRef<'_>, refund: &RefundRef<'_>) -> Call<Refunded> {
+        match (self, payment.provider_id) {
+            (Adapter::Sandbox, _) => Call::Done(Refunded::Succeeded {
+                provider_refund_id: None,
+            }),
+            (Adapter::Stripe(_), None) => Call::Done(Refunded::Refused),
+            (Adapter::Stripe(s), Some(intent)) => Call::Send(s.refund(intent, payment, refund)),
+        }
+    }
+
+    pub fn parse_refund(&self, result: &HttpResult) -> Refunded {
+        match self {
+            Adapter::Sandbox => Refunded::Retry,
+            Adapter::Stripe(_) => stripe::parse_refund(result),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

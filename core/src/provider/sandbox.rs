@@ -6,6 +6,10 @@
 //! any other number is not accepted by the sandbox at all. Captures, voids and refunds
 //! always succeed.
 
+use super::{Authorised, CardFacts, Decline, PaymentRef};
+use crate::api::payment::CardType;
+use crate::card::ValidatedCard;
+
 /// Whether the card draws on a credit line or the payer's own funds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -20,14 +24,6 @@ pub struct SandboxCard {
     pub funding: Funding,
     pub corporate: bool,
     pub prepaid: bool,
-}
-
-/// Why the sandbox declined a card.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decline {
-    Declined,
-    ExpiredCard,
-    IncorrectCvc,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +61,25 @@ const SUCCESS_CARDS: [(&str, SandboxCard); 13] = [
     ("5101180000000007", card(Funding::Credit, true, false)),
     ("4131840000000003", card(Funding::Debit, true, true)),
 ];
+
+/// The sandbox behind the provider interface: the same answers as [`authorise`], with the
+/// provider id `sandbox-<payment id>`.
+pub fn authorised(payment: &PaymentRef<'_>, card: &ValidatedCard) -> Authorised {
+    match authorise(card.number()) {
+        Authorisation::Authorised(details) => Authorised::Authorised {
+            provider_id: format!("sandbox-{}", payment.payment_id),
+            card: CardFacts {
+                card_type: Some(match details.funding {
+                    Funding::Credit => CardType::Credit,
+                    Funding::Debit => CardType::Debit,
+                }),
+            },
+        },
+        Authorisation::Declined(kind) => Authorised::Declined(kind),
+        Authorisation::ProcessingError => Authorised::Error,
+        Authorisation::Unsupported => Authorised::Unsupported,
+    }
+}
 
 /// The sandbox's answer for a card number (digits only, as `card::check_number` returns).
 pub fn authorise(number: &str) -> Authorisation {

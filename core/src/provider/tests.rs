@@ -1,0 +1,913 @@
+//! The provider interface: the sandbox behind it, and every Stripe request and mapping,
+//! parsed from Stripe's own published fixture objects (`tests/fixtures/stripe-fixtures.json`)
+//! with their status and errors set the way Stripe sends them.
+
+use super::*;
+use crate::card::{validate_card, CardBrand, CardInput, ExpiryInput};
+use crate::ids::PaymentId;
+use crate::payment::{NewPayment, Payment, PaymentStatus, StateCode};
+use crate::time::UnixMillis;
+use serde_json::json;
+
+const FIXTURES: &str = include_str!("../../../tests/fixtures/stripe-fixtures.json");
+const NOW: UnixMillis = UnixMillis(1_767_225_600_000); // 2026-01-01
+
+fn fixture(name: &str) -> Value {
+    let all: Value = serde_json::from_str(FIXTURES).unwrap();
+    all["resources"][name].clone()
+}
+
+/// Stripe's PaymentIntent fixture as a manual-capture intent in `status`.
+fn intent(status: &str) -> Value {
+    let mut pi = fixture("payment_intent");
+    pi["status"] = json!(status);
+    pi["capture_method"] = json!("manual");
+    pi["last_payment_error"] = Value::Null;
+    pi["next_action"] = Value::Null;
+    pi
+}
+
+/// The intent after a confirmation, with the charge expanded as Kassa asks.
+fn authorised_intent(funding: &str) -> Value {
+    let mut pi = intent("requires_capture");
+    let mut charge = fixture("charge");
+    charge["payment_method_details"]["card"]["funding"] = json!(funding);
+    charge["captured"] = json!(false);
+    charge["payment_intent"] = pi["id"].clone();
+    pi["latest_charge"] = charge;
+    pi["amount_capturable"] = pi["amount"].clone();
+    pi
+}
+
+/// A Stripe card decline as the API sends it: 402, the error, and the intent back in
+/// `requires_payment_method` with the error as `last_payment_error`.
+fn decline_body(code: &str, decline_code: Option<&str>) -> HttpResult {
+    let mut error = json!({
+        "type": "card_error",
+        "code": code,
+        "message": "Your card was declined.",
+        "doc_url": format!("https://stripe.com/docs/error-codes/{}", code.replace('_', "-")),
+        "request_log_url": "https://dashboard.stripe.com/test/logs/req_123",
+    });
+    if let Some(dc) = decline_code {
+        error["decline_code"] = json!(dc);
+    }
+    let mut pi = intent("requires_payment_method");
+    pi["last_payment_error"] = error.clone();
+    error["payment_intent"] = pi;
+    error["payment_method"] = fixture("payment_method");
+    response(402, &json!({ "error": error }))
+}
+
+fn response(status: u16, body: &Value) -> HttpResult {
+    HttpResult::Response {
+        status,
+        body: body.to_string(),
+    }
+}
+
+fn error_body(status: u16, kind: &str, code: Option<&str>, pi: Option<Value>) -> HttpResult {
+    let mut error = json!({"type": kind, "message": "Something about the request."});
+    if let Some(code) = code {
+        error["code"] = json!(code);
+    }
+    if let Some(pi) = pi {
+        error["payment_intent"] = pi;
+    }
+    response(status, &json!({ "error": error }))
+}
+
+fn card(number: &str) -> ValidatedCard {
+    validate_card(
+        &CardInput {
+            number: number.into(),
+            expiry: ExpiryInput::Combined("12/30".into()),
+            cvc: "123".into(),
+            cardholder_name: "Mx Test Payer".into(),
+        },
+        NOW,
+        &CardBrand::ALL,
+    )
+    .unwrap()
+}
+
+const PAYMENT: &str = "hu20sqlact5260q2nanm0q8u93";
+
+fn payment_ref(provider_id: Option<&str>, attempt: u64) -> PaymentRef<'_> {
+    PaymentRef {
+        payment_id: PAYMENT,
+        amount: 1450,
+        description: "Council tax & more",
+        reference: "INV-1",
+        provider_id,
+        attempt,
+    }
+}
+
+fn stripe() -> Adapter {
+    Adapter::new(
+        "stripe",
+        Some(&Credentials::Stripe {
+            secret_key: "sk_test_4eC39HqLyjWDarjtT1zdp7dc".into(),
+        }),
+        &Endpoints {
+            stripe_api_base: "http://127.0.0.1:9100/".into(),
+        },
+    )
+    .unwrap()
+}
+
+fn sent<T: core::fmt::Debug>(call: Call<T>) -> HttpRequest {
+    match call {
+        Call::Send(req) => req,
+        Call::Done(done) => panic!("expected a request, got {done:?}"),
+    }
+}
+
+const PI: &str = "pi_1PgafyB7WZ01zgkWSjxsAJo3";
+
+// ---- sandbox ----
+
+#[test]
+fn sandbox_answers_every_test_card_without_a_request() {
+    let sandbox = Adapter::new(
+        "sandbox",
+        None,
+        &Endpoints {
+            stripe_api_base: String::new(),
+        },
+    )
+    .unwrap();
+    let p = payment_ref(None, 3);
+    assert_eq!(
+        sandbox.prepare(&p),
+        Call::Done(Prepared::Ready { provider_id: None })
+    );
+    let expect = [
+        ("4242424242424242", Some(CardType::Credit)),
+        ("4444333322221111", Some(CardType::Credit)),
+        ("4000056655665556", Some(CardType::Debit)),
+        ("5105105105105100", Some(CardType::Debit)),
+        ("4131840000000003", Some(CardType::Debit)),
+    ];
+    for (number, card_type) in expect {
+        assert_eq!(
+            sandbox.authorise(&p, &card(number)),
+            Call::Done(Authorised::Authorised {
+                provider_id: format!("sandbox-{PAYMENT}"),
+                card: CardFacts { card_type },
+            }),
+            "{number}"
+        );
+    }
+    let outcomes = [
+        ("4000000000000002", Authorised::Declined(Decline::Declined)),
+        (
+            "4000000000000069",
+            Authorised::Declined(Decline::ExpiredCard),
+        ),
+        (
+            "4000000000000127",
+            Authorised::Declined(Decline::IncorrectCvc),
+        ),
+        ("4000000000000119", Authorised::Error),
+        ("5555555555554444", Authorised::Unsupported),
+    ];
+    for (number, outcome) in outcomes {
+        assert_eq!(
+            sandbox.authorise(&p, &card(number)),
+            Call::Done(outcome),
+            "{number}"
+        );
+    }
+    assert_eq!(sandbox.query(&p), Call::Done(Queried::NotAuthorised));
+    assert_eq!(sandbox.capture(&p), Call::Done(Settled::Done));
+    assert_eq!(sandbox.void(&p), Call::Done(Settled::Done));
+    assert_eq!(
+        sandbox.refund(
+            &p,
+            &RefundRef {
+                refund_id: "r1",
+                amount: 5
+            }
+        ),
+        Call::Done(Refunded::Succeeded {
+            provider_refund_id: None
+        })
+    );
+}
+
+#[test]
+fn adapters_are_chosen_by_the_payments_provider() {
+    let endpoints = Endpoints {
+        stripe_api_base: stripe::DEFAULT_API_BASE.into(),
+    };
+    assert_eq!(
+        Adapter::new("stripe", None, &endpoints),
+        Err(AdapterError::MissingCredentials)
+    );
+    assert_eq!(
+        Adapter::new("worldpay", None, &endpoints),
+        Err(AdapterError::UnknownProvider)
+    );
+}
+
+// ---- Stripe requests ----
+
+#[test]
+fn create_intent_sends_no_card_data_and_a_payment_derived_key() {
+    let req = sent(stripe().prepare(&payment_ref(None, 0)));
+    assert_eq!(req.method, HttpMethod::Post);
+    assert_eq!(req.url, "http://127.0.0.1:9100/v1/payment_intents");
+    assert_eq!(
+        req.header("authorization"),
+        Some("Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc")
+    );
+    assert_eq!(req.header("Stripe-Version"), Some(stripe::API_VERSION));
+    assert_eq!(
+        req.header("Content-Type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(
+        req.header("Idempotency-Key"),
+        Some("kassa-hu20sqlact5260q2nanm0q8u93-create")
+    );
+    assert_eq!(
+        req.body.as_deref(),
+        Some(
+            "amount=1450&currency=gbp&capture_method=manual&payment_method_types[0]=card\
+             &description=Council%20tax%20%26%20more\
+             &metadata[kassa_payment_id]=hu20sqlact5260q2nanm0q8u93&metadata[reference]=INV-1"
+        )
+    );
+}
+
+#[test]
+fn confirm_sends_the_card_once_per_attempt_and_hides_it_from_debug() {
+    let c = card("4242424242424242");
+    let req = sent(stripe().authorise(&payment_ref(Some(PI), 4), &c));
+    assert_eq!(
+        req.url,
+        format!("http://127.0.0.1:9100/v1/payment_intents/{PI}/confirm")
+    );
+    assert_eq!(
+        req.header("Idempotency-Key"),
+        Some("kassa-hu20sqlact5260q2nanm0q8u93-confirm-4")
+    );
+    assert_eq!(
+        req.body.as_deref(),
+        Some(
+            "payment_method_data[type]=card&payment_method_data[card][number]=4242424242424242\
+             &payment_method_data[card][exp_month]=12&payment_method_data[card][exp_year]=2030\
+             &payment_method_data[card][cvc]=123\
+             &payment_method_data[billing_details][name]=Mx%20Test%20Payer&expand[0]=latest_charge"
+        )
+    );
+    let debug = format!("{req:?}");
+    assert!(!debug.contains("4242424242424242"), "{debug}");
+    assert!(!debug.contains("sk_test"), "{debug}");
+    // Without an intent there is nothing to confirm: an error, and no request with card data.
+    assert_eq!(
+        stripe().authorise(&payment_ref(None, 4), &c),
+        Call::Done(Authorised::Error)
+    );
+}
+
+#[test]
+fn query_capture_cancel_and_refund_requests() {
+    let s = stripe();
+    let q = sent(s.query(&payment_ref(Some(PI), 0)));
+    assert_eq!(q.method, HttpMethod::Get);
+    assert_eq!(
+        q.url,
+        format!("http://127.0.0.1:9100/v1/payment_intents/{PI}?expand[0]=latest_charge")
+    );
+    assert_eq!(q.body, None);
+    assert_eq!(q.header("Idempotency-Key"), None);
+
+    let c = sent(s.capture(&payment_ref(Some(PI), 2)));
+    assert_eq!(
+        c.url,
+        format!("http://127.0.0.1:9100/v1/payment_intents/{PI}/capture")
+    );
+    assert_eq!(c.body.as_deref(), Some("amount_to_capture=1450"));
+    assert_eq!(
+        c.header("Idempotency-Key"),
+        Some("kassa-hu20sqlact5260q2nanm0q8u93-capture-2")
+    );
+
+    let v = sent(s.void(&payment_ref(Some(PI), 1)));
+    assert_eq!(
+        v.url,
+        format!("http://127.0.0.1:9100/v1/payment_intents/{PI}/cancel")
+    );
+    assert_eq!(v.body.as_deref(), Some(""));
+    assert_eq!(
+        v.header("Idempotency-Key"),
+        Some("kassa-hu20sqlact5260q2nanm0q8u93-cancel-1")
+    );
+
+    let r = sent(s.refund(
+        &payment_ref(Some(PI), 0),
+        &RefundRef {
+            refund_id: "j2cg5v5q6d3jbqhhq3ml3bgd6f",
+            amount: 500,
+        },
+    ));
+    assert_eq!(r.url, "http://127.0.0.1:9100/v1/refunds");
+    assert_eq!(
+        r.body.as_deref(),
+        Some(
+            "payment_intent=pi_1PgafyB7WZ01zgkWSjxsAJo3&amount=500\
+             &metadata[kassa_payment_id]=hu20sqlact5260q2nanm0q8u93\
+             &metadata[kassa_refund_id]=j2cg5v5q6d3jbqhhq3ml3bgd6f"
+        )
+    );
+    assert_eq!(
+        r.header("Idempotency-Key"),
+        Some("kassa-refund-j2cg5v5q6d3jbqhhq3ml3bgd6f")
+    );
+
+    // Without a PaymentIntent: nothing to void; capture and refund cannot happen.
+    assert_eq!(s.void(&payment_ref(None, 1)), Call::Done(Settled::Done));
+    assert_eq!(
+        s.capture(&payment_ref(None, 1)),
+        Call::Done(Settled::Refused)
+    );
+    // A stored id can never change the request's path.
+    let odd = sent(s.query(&payment_ref(Some("pi_1/../../v1/charges"), 0)));
+    assert_eq!(
+        odd.url,
+        "http://127.0.0.1:9100/v1/payment_intents/pi_1%2F..%2F..%2Fv1%2Fcharges?expand[0]=latest_charge"
+    );
+}
+
+// ---- Stripe answers ----
+
+#[test]
+fn created_intent_gives_the_provider_id() {
+    let s = stripe();
+    assert_eq!(
+        s.parse_prepare(&response(200, &fixture("payment_intent"))),
+        Prepared::Ready {
+            provider_id: Some(PI.into())
+        }
+    );
+    for failed in [
+        HttpResult::TimedOut,
+        HttpResult::Unreachable,
+        response(500, &json!({"error": {"type": "api_error"}})),
+        error_body(401, "invalid_request_error", None, None),
+        response(200, &intent("canceled")),
+        HttpResult::Response {
+            status: 200,
+            body: "<html>".into(),
+        },
+    ] {
+        assert_eq!(s.parse_prepare(&failed), Prepared::Failed, "{failed:?}");
+    }
+}
+
+#[test]
+fn authorised_with_card_funding_from_the_expanded_charge() {
+    let s = stripe();
+    for (funding, card_type) in [
+        ("credit", Some(CardType::Credit)),
+        ("debit", Some(CardType::Debit)),
+        ("prepaid", None),
+    ] {
+        assert_eq!(
+            s.parse_authorise(&response(200, &authorised_intent(funding))),
+            Authorised::Authorised {
+                provider_id: PI.into(),
+                card: CardFacts { card_type },
+            }
+        );
+    }
+    // The charge not expanded (a bare id): authorised, funding unknown.
+    let mut pi = intent("requires_capture");
+    pi["latest_charge"] = json!("ch_1PgafuB7WZ01zgkWXYmPNZs8");
+    assert_eq!(
+        s.parse_authorise(&response(200, &pi)),
+        Authorised::Authorised {
+            provider_id: PI.into(),
+            card: CardFacts::default(),
+        }
+    );
+}
+
+#[test]
+fn every_decline_class_is_a_decline() {
+    let s = stripe();
+    let cases = [
+        ("card_declined", Some("generic_decline"), Decline::Declined),
+        ("card_declined", Some("do_not_honor"), Decline::Declined),
+        (
+            "card_declined",
+            Some("insufficient_funds"),
+            Decline::InsufficientFunds,
+        ),
+        ("card_declined", Some("fraudulent"), Decline::Fraud),
+        ("card_declined", Some("stolen_card"), Decline::Fraud),
+        ("card_declined", Some("lost_card"), Decline::Fraud),
+        ("expired_card", None, Decline::ExpiredCard),
+        ("incorrect_cvc", None, Decline::IncorrectCvc),
+        ("incorrect_number", None, Decline::IncorrectNumber),
+        ("card_declined", None, Decline::Declined),
+    ];
+    for (code, decline_code, kind) in cases {
+        let body = decline_body(code, decline_code);
+        assert_eq!(
+            s.parse_authorise(&body),
+            Authorised::Declined(kind),
+            "{code} {decline_code:?}"
+        );
+        // The same decline found later by a status query.
+        let HttpResult::Response { body, .. } = &body else {
+            unreachable!()
+        };
+        let error: Value = serde_json::from_str(body).unwrap();
+        let pi = error["error"]["payment_intent"].clone();
+        assert_eq!(s.parse_query(&response(200, &pi)), Queried::Declined(kind));
+    }
+    // A decline without the intent in the body is still a decline.
+    assert_eq!(
+        s.parse_authorise(&error_body(402, "card_error", Some("card_declined"), None)),
+        Authorised::Declined(Decline::Declined)
+    );
+}
+
+#[test]
+fn processing_error_is_the_providers_error_not_a_decline() {
+    let s = stripe();
+    assert_eq!(
+        s.parse_authorise(&decline_body("processing_error", None)),
+        Authorised::Error
+    );
+}
+
+#[test]
+fn three_d_secure_is_a_clear_not_supported_error() {
+    let s = stripe();
+    let mut pi = intent("requires_action");
+    pi["next_action"] = json!({"type": "use_stripe_sdk", "use_stripe_sdk": {}});
+    assert_eq!(
+        s.parse_authorise(&response(200, &pi)),
+        Authorised::ActionRequired
+    );
+    assert_eq!(s.parse_query(&response(200, &pi)), Queried::Error);
+    assert_eq!(
+        Authorised::ActionRequired.payment_input(),
+        Some(PaymentInput::ProviderError)
+    );
+}
+
+#[test]
+fn network_failures_5xx_and_malformed_answers_are_unknown() {
+    let s = stripe();
+    let unknown = [
+        HttpResult::TimedOut,
+        HttpResult::Unreachable,
+        error_body(500, "api_error", None, None),
+        response(502, &json!({})),
+        HttpResult::Response {
+            status: 503,
+            body: "upstream connect error".into(),
+        },
+        error_body(429, "invalid_request_error", Some("rate_limit"), None),
+        error_body(409, "idempotency_error", None, None),
+        HttpResult::Response {
+            status: 200,
+            body: "{\"id\": \"pi_1\"".into(),
+        },
+        response(200, &json!({"id": PI})),
+        response(200, &json!([1, 2])),
+        response(200, &intent("processing")),
+        response(200, &intent("requires_payment_method")),
+        response(302, &json!({})),
+        response(400, &json!({"message": "not stripe"})),
+    ];
+    for result in unknown {
+        assert_eq!(
+            s.parse_authorise(&result),
+            Authorised::Unknown,
+            "{result:?}"
+        );
+    }
+    assert_eq!(
+        Authorised::Unknown.payment_input(),
+        Some(PaymentInput::ProviderTimedOut)
+    );
+}
+
+#[test]
+fn definitive_request_errors_are_errors() {
+    let s = stripe();
+    for result in [
+        error_body(
+            400,
+            "invalid_request_error",
+            Some("parameter_invalid_integer"),
+            None,
+        ),
+        error_body(401, "invalid_request_error", None, None),
+        error_body(
+            403,
+            "invalid_request_error",
+            Some("secret_key_required"),
+            None,
+        ),
+        error_body(404, "invalid_request_error", Some("resource_missing"), None),
+        response(200, &intent("canceled")),
+        // A repeated confirmation of an intent that was given up.
+        error_body(
+            400,
+            "invalid_request_error",
+            Some("payment_intent_unexpected_state"),
+            Some(intent("canceled")),
+        ),
+    ] {
+        assert_eq!(s.parse_authorise(&result), Authorised::Error, "{result:?}");
+    }
+}
+
+#[test]
+fn a_repeated_confirmation_finds_the_earlier_authorisation() {
+    let s = stripe();
+    let body = error_body(
+        400,
+        "invalid_request_error",
+        Some("payment_intent_unexpected_state"),
+        Some(authorised_intent("debit")),
+    );
+    assert!(matches!(
+        s.parse_authorise(&body),
+        Authorised::Authorised { .. }
+    ));
+    let processing = error_body(
+        400,
+        "invalid_request_error",
+        Some("payment_intent_unexpected_state"),
+        Some(intent("processing")),
+    );
+    assert_eq!(s.parse_authorise(&processing), Authorised::Unknown);
+}
+
+#[test]
+fn status_query_outcomes() {
+    let s = stripe();
+    assert_eq!(
+        s.parse_query(&response(200, &authorised_intent("credit"))),
+        Queried::Authorised {
+            provider_id: PI.into(),
+            card: CardFacts {
+                card_type: Some(CardType::Credit)
+            },
+        }
+    );
+    assert!(matches!(
+        s.parse_query(&response(200, &intent("succeeded"))),
+        Queried::Authorised { .. }
+    ));
+    assert_eq!(
+        s.parse_query(&response(200, &intent("requires_payment_method"))),
+        Queried::NotAuthorised
+    );
+    assert_eq!(
+        s.parse_query(&response(200, &intent("requires_confirmation"))),
+        Queried::NotAuthorised
+    );
+    assert_eq!(
+        s.parse_query(&response(200, &intent("processing"))),
+        Queried::Pending
+    );
+    assert_eq!(
+        s.parse_query(&response(200, &intent("canceled"))),
+        Queried::Error
+    );
+    let mut processing_error = intent("requires_payment_method");
+    processing_error["last_payment_error"] =
+        json!({"type": "card_error", "code": "processing_error"});
+    assert_eq!(
+        s.parse_query(&response(200, &processing_error)),
+        Queried::Error
+    );
+    // The fixture as published (with an idempotency error as last_payment_error): not a
+    // decline, so the provider's error.
+    assert_eq!(
+        s.parse_query(&response(200, &fixture("payment_intent"))),
+        Queried::Error
+    );
+    for pending in [
+        HttpResult::TimedOut,
+        HttpResult::Unreachable,
+        error_body(500, "api_error", None, None),
+        error_body(429, "invalid_request_error", Some("rate_limit"), None),
+        error_body(400, "invalid_request_error", None, None),
+        response(
+            200,
+            &json!({"object": "payment_intent", "status": "requires_capture"}),
+        ),
+    ] {
+        assert_eq!(s.parse_query(&pending), Queried::Pending, "{pending:?}");
+    }
+    assert_eq!(
+        s.parse_query(&error_body(
+            404,
+            "invalid_request_error",
+            Some("resource_missing"),
+            None
+        )),
+        Queried::Error
+    );
+}
+
+#[test]
+fn capture_outcomes() {
+    let s = stripe();
+    let unexpected = |pi| {
+        error_body(
+            400,
+            "invalid_request_error",
+            Some("payment_intent_unexpected_state"),
+            Some(pi),
+        )
+    };
+    assert_eq!(
+        s.parse_capture(&response(200, &intent("succeeded"))),
+        Settled::Done
+    );
+    assert_eq!(
+        s.parse_capture(&unexpected(intent("succeeded"))),
+        Settled::Done
+    );
+    assert_eq!(
+        s.parse_capture(&unexpected(intent("canceled"))),
+        Settled::Refused
+    );
+    assert_eq!(
+        s.parse_capture(&error_body(
+            400,
+            "invalid_request_error",
+            Some("charge_expired_for_capture"),
+            None
+        )),
+        Settled::Refused
+    );
+    for retry in [
+        HttpResult::TimedOut,
+        HttpResult::Unreachable,
+        error_body(500, "api_error", None, None),
+        error_body(409, "idempotency_error", None, None),
+        response(200, &intent("requires_capture")),
+        HttpResult::Response {
+            status: 200,
+            body: String::new(),
+        },
+    ] {
+        assert_eq!(s.parse_capture(&retry), Settled::Retry, "{retry:?}");
+    }
+}
+
+#[test]
+fn void_outcomes() {
+    let s = stripe();
+    assert_eq!(
+        s.parse_void(&response(200, &intent("canceled"))),
+        Settled::Done
+    );
+    assert_eq!(
+        s.parse_void(&error_body(
+            400,
+            "invalid_request_error",
+            Some("payment_intent_unexpected_state"),
+            Some(intent("canceled"))
+        )),
+        Settled::Done
+    );
+    assert_eq!(
+        s.parse_void(&error_body(
+            400,
+            "invalid_request_error",
+            Some("payment_intent_unexpected_state"),
+            Some(intent("succeeded"))
+        )),
+        Settled::Refused
+    );
+    assert_eq!(s.parse_void(&HttpResult::TimedOut), Settled::Retry);
+    assert_eq!(
+        s.parse_void(&error_body(503, "api_error", None, None)),
+        Settled::Retry
+    );
+}
+
+#[test]
+fn refund_outcomes_from_the_refund_fixture() {
+    let s = stripe();
+    let refund = fixture("refund");
+    assert_eq!(
+        s.parse_refund(&response(200, &refund)),
+        Refunded::Succeeded {
+            provider_refund_id: Some("re_1Pgc72B7WZ01zgkWqPvrRrPE".into())
+        }
+    );
+    let mut pending = refund.clone();
+    pending["status"] = json!("pending");
+    assert!(matches!(
+        s.parse_refund(&response(200, &pending)),
+        Refunded::Succeeded { .. }
+    ));
+    let mut failed = refund;
+    failed["status"] = json!("failed");
+    assert_eq!(s.parse_refund(&response(200, &failed)), Refunded::Refused);
+    assert_eq!(
+        s.parse_refund(&error_body(
+            400,
+            "invalid_request_error",
+            Some("charge_already_refunded"),
+            None
+        )),
+        Refunded::Refused
+    );
+    assert_eq!(s.parse_refund(&HttpResult::TimedOut), Refunded::Retry);
+    assert_eq!(
+        s.parse_refund(&error_body(500, "api_error", None, None)),
+        Refunded::Retry
+    );
+    assert_eq!(
+        s.parse_refund(&response(200, &intent("succeeded"))),
+        Refunded::Retry
+    );
+}
+
+// ---- outcomes into the state machine ----
+
+fn submitted_payment() -> Payment {
+    let (mut payment, _) = Payment::create(
+        NewPayment {
+            id: PaymentId::generate([7; 16]),
+            amount: 1450,
+            reference: "INV-1".into(),
+            description: "d".into(),
+            delayed_capture: false,
+            expiry_window_ms: None,
+        },
+        NOW,
+    );
+    payment.apply(PaymentInput::PageOpened, NOW).unwrap();
+    let c = card("4242424242424242");
+    let summary = crate::payment::CardSummary::new(
+        c.brand().id(),
+        c.first_six(),
+        c.last_four(),
+        c.expiry().to_string(),
+        None,
+    )
+    .unwrap();
+    payment
+        .apply(PaymentInput::CardSubmitted { card: summary }, NOW)
+        .unwrap();
+    assert!(payment.record_provider_reference(PI.into()));
+    payment
+}
+
+#[test]
+fn authorisation_outcomes_drive_the_payment_to_govuk_states() {
+    let cases = [
+        (
+            Authorised::Authorised {
+                provider_id: PI.into(),
+                card: CardFacts::default(),
+            },
+            PaymentStatus::Authorised,
+        ),
+        (
+            Authorised::Declined(Decline::Fraud),
+            PaymentStatus::Declined,
+        ),
+        (Authorised::ActionRequired, PaymentStatus::ProviderError),
+        (Authorised::Error, PaymentStatus::ProviderError),
+        (Authorised::Unknown, PaymentStatus::AuthorisationUnknown),
+    ];
+    for (outcome, status) in cases {
+        let mut p = submitted_payment();
+        assert_eq!(p.provider_id(), Some(PI));
+        p.apply(outcome.payment_input().unwrap(), NOW).unwrap();
+        assert_eq!(p.status(), status, "{outcome:?}");
+    }
+    let mut p = submitted_payment();
+    p.apply(
+        Authorised::Declined(Decline::Declined)
+            .payment_input()
+            .unwrap(),
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(
+        p.external_state().code,
+        Some(StateCode::PaymentMethodRejected)
+    );
+    assert_eq!(Authorised::Unsupported.payment_input(), None);
+}
+
+#[test]
+fn status_query_outcomes_resolve_an_unknown_authorisation() {
+    let cases = [
+        (
+            Queried::Authorised {
+                provider_id: PI.into(),
+                card: CardFacts::default(),
+            },
+            Some(PaymentStatus::Authorised),
+        ),
+        (
+            Queried::Declined(Decline::Declined),
+            Some(PaymentStatus::Declined),
+        ),
+        (Queried::NotAuthorised, Some(PaymentStatus::Started)),
+        (Queried::Error, Some(PaymentStatus::ProviderError)),
+        (Queried::Pending, None),
+    ];
+    for (outcome, status) in cases {
+        let mut p = submitted_payment();
+        p.apply(PaymentInput::ProviderTimedOut, NOW).unwrap();
+        match (outcome.payment_input(), status) {
+            (Some(input), Some(status)) => {
+                p.apply(input, NOW).unwrap();
+                assert_eq!(p.status(), status, "{outcome:?}");
+            }
+            (None, None) => assert_eq!(p.status(), PaymentStatus::AuthorisationUnknown),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn provider_reference_is_recorded_only_while_authorising() {
+    let (mut p, _) = Payment::create(
+        NewPayment {
+            id: PaymentId::generate([8; 16]),
+            amount: 1,
+            reference: "r".into(),
+            description: "d".into(),
+            delayed_capture: false,
+            expiry_window_ms: None,
+        },
+        NOW,
+    );
+    assert!(!p.record_provider_reference("pi_x".into()));
+    assert_eq!(p.provider_id(), None);
+    let mut p = submitted_payment();
+    let seq = p.last_sequence();
+    assert!(p.record_provider_reference("pi_y".into()));
+    assert_eq!(p.provider_id(), Some("pi_y"));
+    assert_eq!(p.last_sequence(), seq, "no event");
+}
+
+// ---- credentials, retries ----
+
+#[test]
+fn stripe_credentials_are_validated_masked_and_never_debug_printed() {
+    let map = |v: Value| v.as_object().unwrap().clone();
+    let creds = Credentials::parse(
+        ProviderKind::Stripe,
+        &map(json!({"secret_key": "sk_test_51Hx0000000000000000001234"})),
+    )
+    .unwrap();
+    assert_eq!(creds.kind(), ProviderKind::Stripe);
+    assert_eq!(
+        Value::Object(creds.masked()),
+        json!({"secret_key": "sk_test_…1234"})
+    );
+    let debug = format!("{creds:?}");
+    assert!(!debug.contains("51Hx"), "{debug}");
+    assert_eq!(
+        Credentials::from_json(creds.to_json().as_bytes()),
+        Some(creds.clone())
+    );
+    assert_eq!(Credentials::from_json(b"{}"), None);
+    for bad in [
+        json!({}),
+        json!({"secret_key": "pk_test_51Hx000000000000"}),
+        json!({"secret_key": "sk_test_"}),
+        json!({"secret_key": "sk_test_51Hx0000000000000000001234", "other": "x"}),
+        json!({"secret_key": "sk_test_51Hx00000000000 0000001234"}),
+        json!({"api_key": "sk_test_51Hx0000000000000000001234"}),
+    ] {
+        let err = Credentials::parse(ProviderKind::Stripe, &map(bad.clone())).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("provider_credentials"), "{bad}");
+        assert!(!err.description.contains("51Hx"));
+    }
+    assert!(Credentials::parse(ProviderKind::Sandbox, &map(json!({}))).is_err());
+}
+
+#[test]
+fn retries_back_off_to_an_hour() {
+    assert_eq!(retry_delay_ms(0), 30_000);
+    assert_eq!(retry_delay_ms(1), 30_000);
+    assert_eq!(retry_delay_ms(2), 60_000);
+    assert_eq!(retry_delay_ms(3), 120_000);
+    assert_eq!(retry_delay_ms(8), 3_600_000);
+    assert_eq!(retry_delay_ms(u32::MAX), 3_600_000);
+    const { assert!(LEASE_MS > REQUEST_TIMEOUT_MS) };
+}
