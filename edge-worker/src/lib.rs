@@ -12,6 +12,7 @@ mod checkout_pages;
 mod clock;
 mod http;
 mod pages;
+mod provider;
 mod routes;
 mod secrets;
 

@@ -7,9 +7,11 @@
 //! and security codes are used for the authorisation and then dropped: never logged,
 //! never stored.
 
-use super::payments::{load, save, settle_with_sandbox};
+use super::authorise::{self, CardOutcome};
+use super::payments::{load, save};
+use super::provider_jobs;
 use super::sql::{int, query, Row};
-use super::Account;
+use super::{Account, AccountObject};
 use crate::checkout_pages::{self as page, Prefill, Summary};
 use crate::clock;
 use kassa_core::card::{self, CardFieldError, CardInput, ExpiryInput};
@@ -17,7 +19,6 @@ use kassa_core::credentials::pay_session;
 use kassa_core::credentials::PageToken;
 use kassa_core::money::{format_amount, Currency};
 use kassa_core::payment::{CardSummary, ExternalStatus, PaymentInput, PaymentStatus, StateCode};
-use kassa_core::provider::sandbox::{self, Authorisation, Funding};
 use kassa_core::view::PaymentRecord;
 use serde::Deserialize;
 use worker::{FormData, Request, Response, Result, SqlStorage};
@@ -100,6 +101,7 @@ fn session_is_for(sql: &SqlStorage, secret: &str, payment: &str) -> Result<bool>
 
 /// Everything under `/pay/{account}/{payment}`.
 pub async fn handle(
+    object: &AccountObject,
     sql: &SqlStorage,
     account: &Account,
     mut req: Request,
@@ -130,9 +132,9 @@ pub async fn handle(
                 return page::see_other(&pay_path(account, payment_id));
             }
             match action {
-                "card" => submit_card(sql, account, record, &csrf, &form),
-                "confirm" => confirm(sql, account, record),
-                "cancel" => cancel(sql, account, record),
+                "card" => submit_card(object, sql, account, record, &csrf, &form).await,
+                "confirm" => confirm(object, sql, account, record).await,
+                "cancel" => cancel(object, sql, account, record).await,
                 _ => page::link_not_valid(),
             }
         }
@@ -264,10 +266,11 @@ fn finished(s: &Summary<'_>, record: &PaymentRecord) -> Result<Response> {
     }
 }
 
-fn submit_card(
+async fn submit_card(
+    object: &AccountObject,
     sql: &SqlStorage,
     account: &Account,
-    mut record: PaymentRecord,
+    record: PaymentRecord,
     csrf: &str,
     form: &FormData,
 ) -> Result<Response> {
@@ -294,14 +297,6 @@ fn submit_card(
         Ok(card) => card,
         Err(errors) => return show(sql, account, record, csrf, &errors, &prefill),
     };
-    let outcome = sandbox::authorise(card.number());
-    if outcome == Authorisation::Unsupported {
-        let errors = [CardFieldError {
-            field: card::CardField::Number,
-            kind: card::CardError::NumberUnknownBrand,
-        }];
-        return show(sql, account, record, csrf, &errors, &prefill);
-    }
     let Ok(summary) = CardSummary::new(
         card.brand().id(),
         card.first_six(),
@@ -315,53 +310,63 @@ fn submit_card(
         }];
         return show(sql, account, record, csrf, &errors, &prefill);
     };
-    let mut events = Vec::new();
-    let mut step = |input: PaymentInput, record: &mut PaymentRecord| {
-        if let Ok(mut emitted) = record.payment.apply(input, now) {
-            events.append(&mut emitted);
+    // The payment's provider authorises; meanwhile (and if the answer is unknown) the
+    // payment's page is the "being processed" one.
+    match authorise::authorise(object, sql, account, &record, &card, summary).await? {
+        CardOutcome::Unsupported => {
+            let errors = [CardFieldError {
+                field: card::CardField::Number,
+                kind: card::CardError::NumberUnknownBrand,
+            }];
+            show(sql, account, record, csrf, &errors, &prefill)
         }
-    };
-    step(PaymentInput::CardSubmitted { card: summary }, &mut record);
-    match outcome {
-        Authorisation::Authorised(details) => {
-            record.authorisation.card_type = Some(match details.funding {
-                Funding::Credit => kassa_core::api::payment::CardType::Credit,
-                Funding::Debit => kassa_core::api::payment::CardType::Debit,
-            });
-            let provider_id = format!("sandbox-{}", record.payment.id());
-            step(
-                PaymentInput::ProviderAuthorised { provider_id },
-                &mut record,
-            );
-        }
-        Authorisation::Declined(_) => step(PaymentInput::ProviderDeclined, &mut record),
-        Authorisation::ProcessingError | Authorisation::Unsupported => {
-            step(PaymentInput::ProviderError, &mut record)
-        }
+        CardOutcome::Done => page::see_other(&base),
     }
-    save(sql, &record, &events)?;
-    page::see_other(&base)
 }
 
-fn confirm(sql: &SqlStorage, account: &Account, mut record: PaymentRecord) -> Result<Response> {
+async fn confirm(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    mut record: PaymentRecord,
+) -> Result<Response> {
     let base = pay_path(account, &record.payment.id().to_string());
     let now = clock::now();
     let mut events = Vec::new();
     if let Ok(mut emitted) = record.payment.apply(PaymentInput::PayerConfirmed, now) {
         events.append(&mut emitted);
-        // Captures at once; delayed-capture payments wait for /capture.
-        settle_with_sandbox(&mut record, now, &mut events);
+        // Captures now; delayed-capture payments wait for /capture.
+        let job =
+            provider_jobs::settle_payment(object, sql, account, &mut record, &mut events, now)?;
         save(sql, &record, &events)?;
+        drive(object, sql, account, job).await;
         return page::see_other(&record.return_url);
     }
     page::see_other(&base)
 }
 
-fn cancel(sql: &SqlStorage, account: &Account, mut record: PaymentRecord) -> Result<Response> {
+async fn cancel(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    mut record: PaymentRecord,
+) -> Result<Response> {
     let now = clock::now();
     if let Ok(mut events) = record.payment.apply(PaymentInput::PayerCancelled, now) {
-        settle_with_sandbox(&mut record, now, &mut events);
+        let job =
+            provider_jobs::settle_payment(object, sql, account, &mut record, &mut events, now)?;
         save(sql, &record, &events)?;
+        drive(object, sql, account, job).await;
     }
     page::see_other(&pay_path(account, &record.payment.id().to_string()))
+}
+
+/// Makes the provider call a page's change queued, after its section. The payer's page
+/// does not depend on it: a failure is the alarm's to retry.
+async fn drive(object: &AccountObject, sql: &SqlStorage, account: &Account, job: Option<String>) {
+    if let Some(key) = job {
+        if let Err(err) = provider_jobs::drive(object, sql, account, &key).await {
+            worker::console_error!("provider job failed: {err}");
+        }
+    }
 }

@@ -5,20 +5,24 @@
 //! handles them one at a time: every state change runs inside one synchronous stretch of
 //! SQL with no `await` in between, so two concurrent requests can never both win.
 
+mod authorise;
 mod checkout;
 mod idempotency;
 mod keys;
 mod payments;
+mod provider_credentials;
+mod provider_jobs;
 mod refunds;
 mod schema;
 mod sql;
 mod v1;
 
 use crate::{clock, http};
-use kassa_core::account::{apply_patch, AccountConfig};
+use kassa_core::account::{apply_patch, AccountConfig, ProviderKind};
 use kassa_core::api::error::ApiError;
 use kassa_core::credentials::{bearer_token, parse_api_key};
 use kassa_core::ids::AccountId;
+use kassa_core::provider::Credentials;
 use kassa_core::rate_limit::TokenBucket;
 use kassa_core::time::UnixMillis;
 use serde::Deserialize;
@@ -37,7 +41,6 @@ pub const INTERNAL_CONFIG: &str = "/_internal/config";
 #[durable_object]
 pub struct AccountObject {
     state: State,
-    #[allow(dead_code)] // read by the provider and webhook layers
     env: Env,
     /// Rate-limit buckets (POST, other). In memory: they need no durability, and the object
     /// is the only place that sees every request of its account.
@@ -71,33 +74,41 @@ impl DurableObject for AccountObject {
     /// are at-least-once, so everything here is safe to run again.
     async fn alarm(&self) -> Result<Response> {
         let sql = self.sql();
-        if self.load_account(&sql)?.is_none() {
+        let Some(account) = self.load_account(&sql)? else {
             return Response::ok("no account");
-        }
+        };
         let now = clock::now();
-        let next = payments::expire_due(&sql, now)?;
+        let next = payments::expire_due(self, &sql, &account, now)?;
         idempotency::prune(&sql, now)?;
         if let Some(at) = next {
             self.wake_by(at).await?;
         }
+        self.run_provider_jobs(&sql, &account).await?;
         Response::ok("done")
     }
 }
 
 /// The account's settings as the admin API shows them: with the account's id, never with
-/// provider credentials (those are not part of `AccountConfig`).
+/// provider credentials (those are not part of `AccountConfig`); only which ones are set,
+/// masked (`{"stripe": {"secret_key": "sk_test_…1234"}}`).
 #[derive(serde::Serialize)]
 struct SettingsView<'a> {
     account_id: String,
     #[serde(flatten)]
     config: &'a AccountConfig,
+    configured_credentials: serde_json::Map<String, serde_json::Value>,
 }
 
-fn settings_view<'a>(id: &AccountId, config: &'a AccountConfig) -> SettingsView<'a> {
-    SettingsView {
+fn settings_view<'a>(
+    sql: &SqlStorage,
+    id: &AccountId,
+    config: &'a AccountConfig,
+) -> Result<SettingsView<'a>> {
+    Ok(SettingsView {
         account_id: id.to_string(),
         config,
-    }
+        configured_credentials: provider_credentials::hints(sql)?,
+    })
 }
 
 #[derive(Deserialize)]
@@ -182,19 +193,39 @@ impl AccountObject {
         }
         if path == INTERNAL_CONFIG {
             return match method {
-                Method::Get => http::json(200, &settings_view(&account.id, &account.config)),
+                Method::Get => http::json(200, &settings_view(&sql, &account.id, &account.config)?),
                 Method::Patch => {
                     let body = req.bytes().await?;
-                    match apply_patch(&account.config, &body) {
-                        Ok(change) => {
-                            let text = serde_json::to_string(&change.config)
-                                .map_err(|e| worker::Error::RustError(e.to_string()))?;
-                            sql.exec("UPDATE account SET config = ?", vec![text.into()])?;
-                            *self.buckets.borrow_mut() = None;
-                            http::json(200, &settings_view(&account.id, &change.config))
-                        }
-                        Err(err) => http::api_error(&err),
+                    let change = match apply_patch(&account.config, &body) {
+                        Ok(change) => change,
+                        Err(err) => return http::api_error(&err),
+                    };
+                    let provider = change.config.payment_provider;
+                    let credentials = match &change.provider_credentials {
+                        Some(fields) => match Credentials::parse(provider, fields) {
+                            Ok(creds) => Some(creds),
+                            Err(err) => return http::api_error(&err),
+                        },
+                        None => None,
+                    };
+                    if provider != ProviderKind::Sandbox
+                        && credentials.is_none()
+                        && !provider_credentials::exists(&sql, provider)?
+                    {
+                        return http::api_error(&ApiError::invalid(
+                            "provider_credentials",
+                            "Required to use this payment provider",
+                        ));
                     }
+                    // Both writes in one synchronous stretch: nothing is half-applied.
+                    if let Some(creds) = &credentials {
+                        provider_credentials::store(&self.env, &sql, account.id, creds)?;
+                    }
+                    let text = serde_json::to_string(&change.config)
+                        .map_err(|e| worker::Error::RustError(e.to_string()))?;
+                    sql.exec("UPDATE account SET config = ?", vec![text.into()])?;
+                    *self.buckets.borrow_mut() = None;
+                    http::json(200, &settings_view(&sql, &account.id, &change.config)?)
                 }
                 _ => http::api_error(&ApiError::not_found()),
             };
@@ -219,7 +250,7 @@ impl AccountObject {
             if !allowed {
                 return crate::pages::not_found();
             }
-            return checkout::handle(&sql, &account, req, &payment, action.as_deref()).await;
+            return checkout::handle(self, &sql, &account, req, &payment, action.as_deref()).await;
         }
         if path.starts_with("/v1/") {
             let presented = req
@@ -270,6 +301,19 @@ impl AccountObject {
                 "api_key": key.api_key,
             }),
         )
+    }
+
+    /// The worker's environment (secrets, provider endpoints).
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// The alarm's provider work: calls still to make or to retry (see `provider_jobs`).
+    async fn run_provider_jobs(&self, sql: &SqlStorage, account: &Account) -> Result<()> {
+        if let Some(at) = provider_jobs::run_due(self, sql, account, clock::now()).await? {
+            self.wake_by(at).await?;
+        }
+        Ok(())
     }
 
     /// Makes sure the object's alarm fires no later than `at` (it may fire earlier: the

@@ -6,7 +6,7 @@
 
 use super::sql::{flag, int, query, Row};
 use super::v1::Reply;
-use super::Account;
+use super::{provider_jobs, Account, AccountObject};
 use crate::clock;
 use kassa_core::api::create_payment::parse_create_payment;
 use kassa_core::api::error::ApiError;
@@ -14,27 +14,37 @@ use kassa_core::api::search::{PaymentSearchQuery, PaymentSearchResults};
 use kassa_core::credentials::PageToken;
 use kassa_core::event::PaymentEvent;
 use kassa_core::ids::PaymentId;
-use kassa_core::payment::{ExpiryOutcome, PaymentInput, PaymentStatus};
+use kassa_core::payment::{ExpiryOutcome, PaymentInput};
 use kassa_core::time::{UnixMillis, MINUTE_MS};
 use kassa_core::view::{self, LinkContext, PaymentRecord};
 use serde::Deserialize;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use worker::{Result, SqlStorage};
 
 /// What every operation needs: storage, the account, test or live, and where links point.
 pub struct Ctx<'a> {
+    pub object: &'a AccountObject,
     pub sql: &'a SqlStorage,
     pub account: &'a Account,
     pub live: bool,
     pub origin: &'a str,
     /// The earliest timer (expiry) an operation needs; set after all writes are done.
     pub wake_at: Cell<Option<UnixMillis>>,
+    /// Provider jobs (outbox keys) to drive once the synchronous section is over.
+    pub jobs: RefCell<Vec<String>>,
 }
 
 impl Ctx<'_> {
     pub fn wake_by(&self, at: UnixMillis) {
         let earliest = self.wake_at.get().map_or(at, |t| t.min(at));
         self.wake_at.set(Some(earliest));
+    }
+
+    /// Asks for a provider job to be driven after the section.
+    pub fn drive_after(&self, job: Option<String>) {
+        if let Some(key) = job {
+            self.jobs.borrow_mut().push(key);
+        }
     }
 }
 
@@ -116,32 +126,6 @@ fn status_text<T: serde::Serialize>(status: &T) -> Result<String> {
     match serde_json::to_value(status) {
         Ok(serde_json::Value::String(text)) => Ok(text),
         _ => Err(internal("external status", "not a string")),
-    }
-}
-
-/// Does at once what the sandbox provider would be asked to do next: release a card hold
-/// that cancellation or expiry left behind, and settle a queued capture. A remote provider's
-/// adapter reports the same inputs once its calls return.
-pub fn settle_with_sandbox(
-    record: &mut PaymentRecord,
-    now: UnixMillis,
-    events: &mut Vec<PaymentEvent>,
-) {
-    let status = record.payment.status();
-    let inputs: &[PaymentInput] = if status.is_void_pending() {
-        &[PaymentInput::AuthorisationVoided]
-    } else if status == PaymentStatus::CaptureQueued {
-        &[
-            PaymentInput::CaptureSubmitted,
-            PaymentInput::CaptureSucceeded,
-        ]
-    } else {
-        &[]
-    };
-    for input in inputs {
-        if let Ok(mut emitted) = record.payment.apply(input.clone(), now) {
-            events.append(&mut emitted);
-        }
     }
 }
 
@@ -257,8 +241,16 @@ fn command(ctx: &Ctx<'_>, id: &str, not_found: ApiError, inputs: &[PaymentInput]
             }
         }
     }
-    settle_with_sandbox(&mut record, now, &mut events);
+    let job = provider_jobs::settle_payment(
+        ctx.object,
+        ctx.sql,
+        ctx.account,
+        &mut record,
+        &mut events,
+        now,
+    )?;
     save(ctx.sql, &record, &events)?;
+    ctx.drive_after(job);
     Ok(Reply::no_content())
 }
 
@@ -433,8 +425,14 @@ pub fn count(sql: &SqlStorage, statement: &str, args: Vec<worker::SqlStorageValu
 
 /// Expires every payment whose deadline has passed; returns the next deadline, if any.
 /// Safe to run any number of times (alarms are at-least-once): `expire_if_due` leaves
-/// payments that are not due, or already finished, untouched.
-pub fn expire_due(sql: &SqlStorage, now: UnixMillis) -> Result<Option<UnixMillis>> {
+/// payments that are not due, or already finished, untouched. Holds to release and
+/// authorisations to look up become provider jobs, which the alarm runs next.
+pub fn expire_due(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    now: UnixMillis,
+) -> Result<Option<UnixMillis>> {
     let due: Vec<RecordRow> = query(
         sql,
         "SELECT record FROM payments WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT 500",
@@ -443,12 +441,20 @@ pub fn expire_due(sql: &SqlStorage, now: UnixMillis) -> Result<Option<UnixMillis
     for row in due {
         let mut record: PaymentRecord =
             serde_json::from_str(&row.record).map_err(|e| internal("stored payment", e))?;
-        if let ExpiryOutcome::Expired { mut events } = record.payment.expire_if_due(now) {
-            settle_with_sandbox(&mut record, now, &mut events);
-            save(sql, &record, &events)?;
+        match record.payment.expire_if_due(now) {
+            ExpiryOutcome::Expired { mut events } => {
+                provider_jobs::settle_payment(object, sql, account, &mut record, &mut events, now)?;
+                save(sql, &record, &events)?;
+            }
+            // An authorisation in doubt: its status query (a provider job) comes first; the
+            // payment keeps its deadline and is looked at again on the next alarm.
+            ExpiryOutcome::NeedsStatusQuery => {
+                let id = record.payment.id().to_string();
+                let key = provider_jobs::payment_key(&id);
+                provider_jobs::enqueue(sql, &key, &id, None, record.live, now)?;
+            }
+            ExpiryOutcome::NoDeadline | ExpiryOutcome::NotYetDue { .. } => {}
         }
-        // Anything else (an authorisation in doubt, awaiting its status query) keeps its
-        // deadline and is looked at again on the next alarm.
     }
     #[derive(Deserialize)]
     struct Next {

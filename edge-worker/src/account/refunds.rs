@@ -4,6 +4,7 @@
 //! partial refunds see each other: together they can never exceed what was captured.
 
 use super::payments::{self, search_page, Ctx, Filter, Table};
+use super::provider_jobs;
 use super::sql::{flag, int, query, Row};
 use super::v1::Reply;
 use crate::clock;
@@ -11,7 +12,7 @@ use kassa_core::api::error::ApiError;
 use kassa_core::api::refund::parse_refund_request;
 use kassa_core::api::search::{RefundSearchQuery, RefundSearchResults};
 use kassa_core::ids::{PaymentId, RefundId};
-use kassa_core::refund::{submit_refund, Refund, RefundInput};
+use kassa_core::refund::{submit_refund, Refund};
 use kassa_core::view;
 use serde::Deserialize;
 use worker::{Result, SqlStorage};
@@ -39,7 +40,7 @@ pub fn load_for_payment(sql: &SqlStorage, payment: PaymentId) -> Result<Vec<Refu
     parse_records(rows.iter().map(|r| r.record.as_str()))
 }
 
-fn save(sql: &SqlStorage, refund: &Refund, live: bool) -> Result<()> {
+pub fn save(sql: &SqlStorage, refund: &Refund, live: bool) -> Result<()> {
     let text = serde_json::to_string(refund)
         .map_err(|e| worker::Error::RustError(format!("serialise refund: {e}")))?;
     sql.exec(
@@ -79,19 +80,20 @@ pub fn create(ctx: &Ctx<'_>, payment_id: &str, body: &[u8]) -> Result<Reply> {
         Err(err) => return Reply::error(&err.public_api_error()),
     };
     let mut events = vec![event];
-    // The sandbox refunds at once; a remote provider reports the outcome later through the
-    // same input, and the refund stays `submitted` until then.
-    if let Ok(done) = refund.apply(
-        RefundInput::ProviderSucceeded {
-            provider_refund_id: None,
-        },
-        &mut record.payment,
+    // The sandbox refunds at once; a remote provider's call is queued and made after this
+    // section, and the refund stays `submitted` until it answers.
+    let job = provider_jobs::settle_refund(
+        ctx.object,
+        ctx.sql,
+        ctx.account,
+        &mut record,
+        &mut refund,
+        &mut events,
         now,
-    ) {
-        events.push(done);
-    }
+    )?;
     save(ctx.sql, &refund, ctx.live)?;
     payments::save(ctx.sql, &record, &events)?;
+    ctx.drive_after(job);
     Reply::json(202, &view::render_refund(&refund, ctx.origin))
 }
 

@@ -75,6 +75,24 @@ const MIGRATIONS: &[&str] = &[
         payment_id TEXT NOT NULL,
         created_at INTEGER NOT NULL
     );",
+    // Payment providers: credentials sealed at rest (with a masked hint for the admin
+    // API), and the outbox of provider calls still to make or to retry (one row per
+    // payment or refund; the work itself follows from the payment's or refund's status).
+    "CREATE TABLE provider_credentials (
+        provider TEXT PRIMARY KEY,
+        sealed TEXT NOT NULL,
+        hint TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE provider_jobs (
+        key TEXT PRIMARY KEY,
+        payment_id TEXT NOT NULL,
+        refund_id TEXT,
+        live INTEGER NOT NULL,
+        due_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL
+    );
+    CREATE INDEX provider_jobs_by_due ON provider_jobs (due_at);",
 ];
 
 /// Whether this object holds an account (its schema exists). Read-only.

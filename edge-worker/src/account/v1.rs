@@ -1,13 +1,13 @@
 //! The `/v1` API inside the account object, after the key has been verified: body limits,
 //! `Idempotency-Key` handling, rate limits, then the operation.
 
-use super::{idempotency, payments, refunds, Account, AccountObject};
+use super::{idempotency, payments, provider_jobs, refunds, Account, AccountObject};
 use crate::{clock, http, routes};
 use kassa_core::api::error::ApiError;
 use kassa_core::credentials::ApiKeyMode;
 use kassa_core::idempotency::{self as idem, REPLAYED_HEADER};
 use serde::Serialize;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use worker::{Method, Request, Response, Result, SqlStorage};
 
 /// An operation's answer before it becomes a `Response`, so it can be recorded for replay.
@@ -115,11 +115,13 @@ pub async fn handle(
         .filter(|s| !s.is_empty())
         .collect();
     let ctx = payments::Ctx {
+        object,
         sql,
         account,
         live,
         origin: &origin,
         wake_at: Cell::new(None),
+        jobs: RefCell::new(Vec::new()),
     };
     let reply = match (method, segments.as_slice()) {
         (Method::Post, ["payments"]) => payments::create(&ctx, &body)?,
@@ -153,6 +155,14 @@ pub async fn handle(
     // record) is done: no other request can interleave with them.
     if let Some(at) = ctx.wake_at.get() {
         object.wake_by(at).await?;
+    }
+    // Provider calls the operation queued (the outbox): made now, answered in sections of
+    // their own. A failure here is the alarm's to retry, not the client's problem: the
+    // operation itself has been recorded.
+    for key in ctx.jobs.take() {
+        if let Err(err) = provider_jobs::drive(object, sql, account, &key).await {
+            worker::console_error!("provider job failed: {err}");
+        }
     }
     reply.into_response()
 }

@@ -1,0 +1,135 @@
+//! Authorising the card the payer entered on the hosted page, through the payment's
+//! provider.
+//!
+//! 1. Prepare (no card data; Stripe creates its PaymentIntent). A failure here ends the
+//!    payment in error: without card data nothing can have been authorised.
+//! 2. One section: the payment, still `started`, takes the card summary
+//!    (`AuthorisationSubmitted`) and the provider's id, and a status-query job is queued
+//!    behind a lease: if this request dies, the alarm asks the provider what happened.
+//! 3. The card goes to the provider (the only call that carries it).
+//! 4. One section re-reads the payment and applies the answer; a timeout leaves it in
+//!    `AuthorisationUnknown` for the status query, never failed.
+//!
+//! Providers that answer at once (the sandbox) do 2 and 4 in a single section.
+
+use super::payments::{load, save};
+use super::provider_jobs::{self, apply_authorised, payment_key};
+use super::{Account, AccountObject};
+use crate::{clock, provider};
+use kassa_core::card::ValidatedCard;
+use kassa_core::payment::{CardSummary, PaymentInput, PaymentStatus};
+use kassa_core::provider::{retry_delay_ms, Authorised, Call, PaymentRef, Prepared, LEASE_MS};
+use kassa_core::view::PaymentRecord;
+use worker::{Result, SqlStorage};
+
+/// What the card page should do next.
+pub enum CardOutcome {
+    /// The payment moved (or had already moved): show its page.
+    Done,
+    /// The provider does not take this card (the sandbox's non-test cards): ask for another.
+    Unsupported,
+}
+
+fn payment_ref<'a>(record: &'a PaymentRecord, id: &'a str, attempt: u64) -> PaymentRef<'a> {
+    PaymentRef {
+        payment_id: id,
+        amount: record.payment.amount(),
+        description: record.payment.description(),
+        reference: record.payment.reference(),
+        provider_id: record.payment.provider_id(),
+        attempt,
+    }
+}
+
+fn reload(sql: &SqlStorage, record: &PaymentRecord) -> Result<Option<PaymentRecord>> {
+    Ok(load(sql, record.live, &record.payment.id().to_string())?
+        .filter(|r| r.payment.status() == PaymentStatus::Started))
+}
+
+/// Authorises `card` for a payment that is `started`.
+pub async fn authorise(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    record: &PaymentRecord,
+    card: &ValidatedCard,
+    summary: CardSummary,
+) -> Result<CardOutcome> {
+    let id = record.payment.id().to_string();
+    let adapter = match provider_jobs::adapter(object, sql, account, &record.provider) {
+        Ok(adapter) => Some(adapter),
+        Err(err) => {
+            worker::console_error!("no provider for payment {id}: {err}");
+            None
+        }
+    };
+    // 1. Prepare.
+    let prepared = match &adapter {
+        None => Prepared::Failed,
+        Some(adapter) => match adapter.prepare(&payment_ref(record, &id, 0)) {
+            Call::Done(prepared) => prepared,
+            Call::Send(request) => adapter.parse_prepare(&provider::execute(&request).await),
+        },
+    };
+    // 2. Submit, in one section.
+    let Some(mut record) = reload(sql, record)? else {
+        return Ok(CardOutcome::Done);
+    };
+    let now = clock::now();
+    let mut events = Vec::new();
+    match record
+        .payment
+        .apply(PaymentInput::CardSubmitted { card: summary }, now)
+    {
+        Ok(mut emitted) => events.append(&mut emitted),
+        Err(_) => return Ok(CardOutcome::Done),
+    }
+    let (Some(adapter), Prepared::Ready { provider_id }) = (adapter, prepared) else {
+        apply_authorised(&mut record, &Authorised::Error, &mut events, now);
+        save(sql, &record, &events)?;
+        return Ok(CardOutcome::Done);
+    };
+    if let Some(provider_id) = provider_id {
+        record.payment.record_provider_reference(provider_id);
+    }
+    // The submission's event number makes each attempt's confirmation its own request.
+    let attempt = record.payment.last_sequence();
+    let request = match adapter.authorise(&payment_ref(&record, &id, attempt), card) {
+        // Nothing is saved: the payer is asked for another card.
+        Call::Done(Authorised::Unsupported) => return Ok(CardOutcome::Unsupported),
+        Call::Done(outcome) => {
+            apply_authorised(&mut record, &outcome, &mut events, now);
+            save(sql, &record, &events)?;
+            return Ok(CardOutcome::Done);
+        }
+        Call::Send(request) => request,
+    };
+    let key = payment_key(&id);
+    save(sql, &record, &events)?;
+    provider_jobs::enqueue(sql, &key, &id, None, record.live, now.plus(LEASE_MS))?;
+
+    // 3. The card goes to the provider.
+    let result = provider::execute(&request).await;
+
+    // 4. Apply the answer, in one section.
+    let outcome = adapter.parse_authorise(&result);
+    let now = clock::now();
+    if let Some(mut record) = load(sql, record.live, &id)? {
+        let mut events = Vec::new();
+        apply_authorised(&mut record, &outcome, &mut events, now);
+        if !events.is_empty() {
+            save(sql, &record, &events)?;
+        }
+        if record.payment.status().authorisation_in_flight() {
+            // Unknown: ask the provider soon rather than after the whole lease.
+            provider_jobs::enqueue(sql, &key, &id, None, record.live, now)?;
+            provider_jobs::set_due(sql, &key, now.plus(retry_delay_ms(1)))?;
+        } else {
+            provider_jobs::remove(sql, &key)?;
+        }
+    }
+    if let Some(at) = provider_jobs::next_due(sql)? {
+        object.wake_by(at).await?;
+    }
+    Ok(CardOutcome::Done)
+}

@@ -1,0 +1,642 @@
+//! The provider outbox: calls to the payment provider that a state change made necessary.
+//!
+//! A state change that needs the provider (a queued capture, a hold to void after cancel or
+//! expiry, a submitted refund, an authorisation in flight) is written in its synchronous
+//! section together with a row in `provider_jobs`. The call happens after that section; its
+//! answer is applied in a new section that re-reads the payment, so a stale answer is
+//! refused by the transition table. What a job does is never stored: it follows from the
+//! payment's (or refund's) status when the job runs, so a job that has become pointless
+//! simply ends.
+//!
+//! A job being worked on is leased (`due_at` moves `LEASE_MS` ahead) before the call; if
+//! the worker dies mid-call, the alarm finds the job due again and repeats the call, which
+//! the provider's idempotency keys make safe. Transient failures are retried by the alarm
+//! with backoff (`kassa_core::provider::retry_delay_ms`).
+//!
+//! Providers that answer at once (the sandbox) go through the same steps without I/O: the
+//! adapter's `Call::Done` is applied in the section that made the change, so no job is
+//! ever written for them.
+
+use super::payments::{load, save};
+use super::sql::{flag, int, query, Row};
+use super::{provider_credentials, refunds, Account, AccountObject};
+use crate::{clock, provider};
+use kassa_core::account::ProviderKind;
+use kassa_core::event::PaymentEvent;
+use kassa_core::payment::{PaymentInput, PaymentStatus};
+use kassa_core::provider::{
+    retry_delay_ms, Adapter, Authorised, Call, HttpRequest, HttpResult, PaymentRef, Queried,
+    RefundRef, Refunded, Settled, LEASE_MS, MAX_ATTEMPTS,
+};
+use kassa_core::refund::{Refund, RefundStatus};
+use kassa_core::time::UnixMillis;
+use kassa_core::view::PaymentRecord;
+use serde::Deserialize;
+use worker::{Result, SqlStorage};
+
+/// At most this many calls per job in one go (query → void, capture → …); the alarm
+/// continues anything left.
+const MAX_STEPS: usize = 4;
+
+/// The job key of a payment's provider work.
+pub fn payment_key(payment_id: &str) -> String {
+    format!("payment:{payment_id}")
+}
+
+/// The job key of a refund.
+pub fn refund_key(refund_id: &str) -> String {
+    format!("refund:{refund_id}")
+}
+
+/// The adapter for a payment's provider (`PaymentRecord.provider`, fixed at creation).
+pub fn adapter(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    provider_name: &str,
+) -> Result<Adapter> {
+    let credentials = match provider_name {
+        "stripe" => {
+            provider_credentials::load(object.env(), sql, account.id, ProviderKind::Stripe)?
+        }
+        _ => None,
+    };
+    Adapter::new(
+        provider_name,
+        credentials.as_ref(),
+        &provider::endpoints(object.env()),
+    )
+    .map_err(|e| worker::Error::RustError(e.to_string()))
+}
+
+/// Queues a job, unless one exists: an existing job keeps its lease and its attempts.
+pub fn enqueue(
+    sql: &SqlStorage,
+    key: &str,
+    payment_id: &str,
+    refund_id: Option<&str>,
+    live: bool,
+    due_at: UnixMillis,
+) -> Result<()> {
+    sql.exec(
+        "INSERT INTO provider_jobs (key, payment_id, refund_id, live, due_at, attempts)
+         VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (key) DO NOTHING",
+        vec![
+            key.into(),
+            payment_id.into(),
+            refund_id.map(str::to_string).into(),
+            flag(live),
+            int(due_at.as_millis()),
+        ],
+    )?;
+    Ok(())
+}
+
+fn reschedule(sql: &SqlStorage, key: &str, due_at: UnixMillis, attempts: u32) -> Result<()> {
+    sql.exec(
+        "UPDATE provider_jobs SET due_at = ?, attempts = ? WHERE key = ?",
+        vec![
+            int(due_at.as_millis()),
+            int(u64::from(attempts)),
+            key.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Moves a job's due time, keeping its attempts.
+pub fn set_due(sql: &SqlStorage, key: &str, due_at: UnixMillis) -> Result<()> {
+    sql.exec(
+        "UPDATE provider_jobs SET due_at = ? WHERE key = ?",
+        vec![int(due_at.as_millis()), key.into()],
+    )?;
+    Ok(())
+}
+
+pub fn remove(sql: &SqlStorage, key: &str) -> Result<()> {
+    sql.exec("DELETE FROM provider_jobs WHERE key = ?", vec![key.into()])?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct JobRow {
+    payment_id: String,
+    refund_id: Option<String>,
+    live: i64,
+    due_at: i64,
+    attempts: i64,
+}
+impl Row for JobRow {}
+
+fn job(sql: &SqlStorage, key: &str) -> Result<Option<JobRow>> {
+    let rows: Vec<JobRow> = query(
+        sql,
+        "SELECT payment_id, refund_id, live, due_at, attempts FROM provider_jobs WHERE key = ?",
+        vec![key.into()],
+    )?;
+    Ok(rows.into_iter().next())
+}
+
+/// When the next job is due, if any.
+pub fn next_due(sql: &SqlStorage) -> Result<Option<UnixMillis>> {
+    #[derive(Deserialize)]
+    struct Next {
+        at: Option<i64>,
+    }
+    impl Row for Next {}
+    let rows: Vec<Next> = query(sql, "SELECT min(due_at) AS at FROM provider_jobs", vec![])?;
+    Ok(rows
+        .into_iter()
+        .find_map(|r| r.at)
+        .map(|at| UnixMillis(at.max(0) as u64)))
+}
+
+/// What a payment's status asks of the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Work {
+    Query,
+    Capture,
+    Void,
+}
+
+fn work(status: PaymentStatus) -> Option<Work> {
+    if status.authorisation_in_flight() {
+        Some(Work::Query)
+    } else if matches!(
+        status,
+        PaymentStatus::CaptureQueued | PaymentStatus::CaptureSubmitted
+    ) {
+        Some(Work::Capture)
+    } else if status.awaiting_void() {
+        Some(Work::Void)
+    } else {
+        None
+    }
+}
+
+/// What to do with a job after an answer.
+enum Next {
+    /// Something changed: look at the payment again now.
+    Continue,
+    /// Try again after the backoff.
+    Retry,
+    /// Nothing more to do (or nothing more that retrying can do).
+    Stop,
+}
+
+fn payment_ref<'a>(record: &'a PaymentRecord, id: &'a str, attempt: u64) -> PaymentRef<'a> {
+    PaymentRef {
+        payment_id: id,
+        amount: record.payment.amount(),
+        description: record.payment.description(),
+        reference: record.payment.reference(),
+        provider_id: record.payment.provider_id(),
+        attempt,
+    }
+}
+
+fn apply(
+    record: &mut PaymentRecord,
+    input: PaymentInput,
+    events: &mut Vec<PaymentEvent>,
+    now: UnixMillis,
+) -> bool {
+    match record.payment.apply(input, now) {
+        Ok(mut emitted) => {
+            events.append(&mut emitted);
+            true
+        }
+        // A stale answer (the payment moved on meanwhile): the table refuses it.
+        Err(_) => false,
+    }
+}
+
+/// Applies an authorisation's outcome (from the card page's own call).
+pub fn apply_authorised(
+    record: &mut PaymentRecord,
+    outcome: &Authorised,
+    events: &mut Vec<PaymentEvent>,
+    now: UnixMillis,
+) {
+    if let Some(input) = outcome.payment_input() {
+        if apply(record, input, events, now) {
+            if let Authorised::Authorised { card, .. } = outcome {
+                if card.card_type.is_some() {
+                    record.authorisation.card_type = card.card_type;
+                }
+            }
+        }
+    }
+}
+
+fn apply_query(
+    record: &mut PaymentRecord,
+    outcome: &Queried,
+    events: &mut Vec<PaymentEvent>,
+    now: UnixMillis,
+) -> Next {
+    let Some(input) = outcome.payment_input() else {
+        return Next::Retry;
+    };
+    if apply(record, input, events, now) {
+        if let Queried::Authorised { card, .. } = outcome {
+            if card.card_type.is_some() {
+                record.authorisation.card_type = card.card_type;
+            }
+        }
+    }
+    Next::Continue
+}
+
+fn apply_capture(
+    record: &mut PaymentRecord,
+    outcome: &Settled,
+    attempts: u32,
+    events: &mut Vec<PaymentEvent>,
+    now: UnixMillis,
+) -> Next {
+    match outcome {
+        Settled::Done => {
+            apply(record, PaymentInput::CaptureSucceeded, events, now);
+            Next::Continue
+        }
+        Settled::Retry if attempts < MAX_ATTEMPTS => {
+            apply(record, PaymentInput::CaptureFailedTransient, events, now);
+            Next::Retry
+        }
+        Settled::Retry | Settled::Refused => {
+            worker::console_error!(
+                "capture of payment {} failed for good after {attempts} attempts",
+                record.payment.id()
+            );
+            apply(record, PaymentInput::CaptureFailedPermanent, events, now);
+            Next::Stop
+        }
+    }
+}
+
+fn apply_void(
+    record: &mut PaymentRecord,
+    outcome: &Settled,
+    attempts: u32,
+    events: &mut Vec<PaymentEvent>,
+    now: UnixMillis,
+) -> Next {
+    match outcome {
+        Settled::Done => {
+            apply(record, PaymentInput::AuthorisationVoided, events, now);
+            Next::Continue
+        }
+        Settled::Retry if attempts < MAX_ATTEMPTS => Next::Retry,
+        // The hold lapses at the issuer on its own; the payment stays `*VoidPending` for
+        // operations to see.
+        Settled::Retry | Settled::Refused => {
+            worker::console_error!(
+                "void of payment {} failed after {attempts} attempts",
+                record.payment.id()
+            );
+            Next::Stop
+        }
+    }
+}
+
+/// One pass over a payment's provider work: applies what the adapter answers at once, and
+/// returns the request to send for the first thing it cannot answer. A queued capture is
+/// marked submitted first, so the attempt number (and idempotency key) is fixed before the
+/// request exists.
+fn step_payment(
+    adapter: &Adapter,
+    record: &mut PaymentRecord,
+    attempts: u32,
+    events: &mut Vec<PaymentEvent>,
+    now: UnixMillis,
+) -> Option<(Work, HttpRequest)> {
+    let id = record.payment.id().to_string();
+    for _ in 0..MAX_STEPS {
+        let before = record.payment.status();
+        let work = work(before)?;
+        match work {
+            Work::Query => match adapter.query(&payment_ref(record, &id, 0)) {
+                Call::Done(outcome) => {
+                    apply_query(record, &outcome, events, now);
+                }
+                Call::Send(request) => return Some((work, request)),
+            },
+            Work::Capture => {
+                if before == PaymentStatus::CaptureQueued {
+                    apply(record, PaymentInput::CaptureSubmitted, events, now);
+                }
+                let attempt = u64::from(record.payment.capture_attempts());
+                match adapter.capture(&payment_ref(record, &id, attempt)) {
+                    Call::Done(outcome) => {
+                        apply_capture(record, &outcome, attempts, events, now);
+                    }
+                    Call::Send(request) => return Some((work, request)),
+                }
+            }
+            Work::Void => match adapter.void(&payment_ref(record, &id, u64::from(attempts) + 1)) {
+                Call::Done(outcome) => {
+                    apply_void(record, &outcome, attempts, events, now);
+                }
+                Call::Send(request) => return Some((work, request)),
+            },
+        }
+        if record.payment.status() == before {
+            return None;
+        }
+    }
+    None
+}
+
+/// Inside a state change's synchronous section: settles what the provider answers at once
+/// and queues the rest. Returns the job key to drive after the section, if one was queued.
+pub fn settle_payment(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    record: &mut PaymentRecord,
+    events: &mut Vec<PaymentEvent>,
+    now: UnixMillis,
+) -> Result<Option<String>> {
+    if work(record.payment.status()).is_none() {
+        return Ok(None);
+    }
+    let adapter = adapter(object, sql, account, &record.provider)?;
+    if step_payment(&adapter, record, 0, events, now).is_none() {
+        return Ok(None);
+    }
+    let id = record.payment.id().to_string();
+    let key = payment_key(&id);
+    enqueue(sql, &key, &id, None, record.live, now)?;
+    Ok(Some(key))
+}
+
+fn step_refund(
+    adapter: &Adapter,
+    record: &mut PaymentRecord,
+    refund: &mut Refund,
+    attempts: u32,
+    events: &mut Vec<PaymentEvent>,
+    now: UnixMillis,
+) -> Option<HttpRequest> {
+    if refund.status() != RefundStatus::Submitted {
+        return None;
+    }
+    let id = record.payment.id().to_string();
+    let refund_id = refund.id().to_string();
+    let call = adapter.refund(
+        &payment_ref(record, &id, 0),
+        &RefundRef {
+            refund_id: &refund_id,
+            amount: refund.amount(),
+        },
+    );
+    match call {
+        Call::Done(outcome) => {
+            apply_refund(record, refund, &outcome, attempts, events, now);
+            None
+        }
+        Call::Send(request) => Some(request),
+    }
+}
+
+fn apply_refund(
+    record: &mut PaymentRecord,
+    refund: &mut Refund,
+    outcome: &Refunded,
+    attempts: u32,
+    events: &mut Vec<PaymentEvent>,
+    now: UnixMillis,
+) -> Next {
+    match outcome.refund_input() {
+        Some(input) => {
+            if let Ok(event) = refund.apply(input, &mut record.payment, now) {
+                events.push(event);
+            }
+            Next::Stop
+        }
+        None if attempts < MAX_ATTEMPTS => Next::Retry,
+        // Whether the provider refunded is unknown: the refund stays `submitted` (its
+        // amount stays spoken for) until someone reconciles it.
+        None => {
+            worker::console_error!(
+                "refund {} still unconfirmed after {attempts} attempts",
+                refund.id()
+            );
+            Next::Stop
+        }
+    }
+}
+
+/// Inside the refund's synchronous section: refunds at once where the provider can, or
+/// queues the call. Returns the job key to drive after the section, if one was queued.
+pub fn settle_refund(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    record: &mut PaymentRecord,
+    refund: &mut Refund,
+    events: &mut Vec<PaymentEvent>,
+    now: UnixMillis,
+) -> Result<Option<String>> {
+    let adapter = adapter(object, sql, account, &record.provider)?;
+    if step_refund(&adapter, record, refund, 0, events, now).is_none() {
+        return Ok(None);
+    }
+    let key = refund_key(&refund.id().to_string());
+    enqueue(
+        sql,
+        &key,
+        &record.payment.id().to_string(),
+        Some(&refund.id().to_string()),
+        record.live,
+        now,
+    )?;
+    Ok(Some(key))
+}
+
+/// A call claimed by [`begin`], to be sent and then applied by [`finish`].
+struct Claimed {
+    key: String,
+    request: HttpRequest,
+    work: Option<Work>,
+    attempts: u32,
+}
+
+/// The first section: claims a due job, applies what needs no call, and leases the job
+/// for the call it returns.
+fn begin(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    key: &str,
+    now: UnixMillis,
+) -> Result<Option<Claimed>> {
+    let Some(row) = job(sql, key)? else {
+        return Ok(None);
+    };
+    if row.due_at > now.as_millis() as i64 {
+        return Ok(None); // leased by a call in flight, or waiting for its retry
+    }
+    let attempts = row.attempts.clamp(0, i64::from(u32::MAX)) as u32;
+    let Some(mut record) = load(sql, row.live != 0, &row.payment_id)? else {
+        remove(sql, key)?;
+        return Ok(None);
+    };
+    let adapter = adapter(object, sql, account, &record.provider)?;
+    let mut events = Vec::new();
+    let claimed = match &row.refund_id {
+        None => step_payment(&adapter, &mut record, attempts, &mut events, now)
+            .map(|(work, request)| (Some(work), request)),
+        Some(refund_id) => {
+            let mut all = refunds::load_for_payment(sql, record.payment.id())?;
+            match all.iter_mut().find(|r| r.id().to_string() == *refund_id) {
+                Some(refund) => {
+                    let sent =
+                        step_refund(&adapter, &mut record, refund, attempts, &mut events, now);
+                    refunds::save(sql, refund, record.live)?;
+                    sent.map(|request| (None, request))
+                }
+                None => None,
+            }
+        }
+    };
+    if !events.is_empty() {
+        save(sql, &record, &events)?;
+    }
+    match claimed {
+        Some((work, request)) => {
+            let attempts = attempts.saturating_add(1);
+            reschedule(sql, key, now.plus(LEASE_MS), attempts)?;
+            Ok(Some(Claimed {
+                key: key.to_string(),
+                request,
+                work,
+                attempts,
+            }))
+        }
+        None => {
+            remove(sql, key)?;
+            Ok(None)
+        }
+    }
+}
+
+/// The second section: re-reads the payment and applies the provider's answer. Returns
+/// whether the job should be looked at again at once.
+fn finish(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    claimed: Claimed,
+    result: &HttpResult,
+    now: UnixMillis,
+) -> Result<bool> {
+    let Some(row) = job(sql, &claimed.key)? else {
+        return Ok(false);
+    };
+    let Some(mut record) = load(sql, row.live != 0, &row.payment_id)? else {
+        remove(sql, &claimed.key)?;
+        return Ok(false);
+    };
+    let adapter = adapter(object, sql, account, &record.provider)?;
+    let attempts = claimed.attempts;
+    let mut events = Vec::new();
+    let next = match (claimed.work, &row.refund_id) {
+        (Some(Work::Query), _) => {
+            apply_query(&mut record, &adapter.parse_query(result), &mut events, now)
+        }
+        (Some(Work::Capture), _) => {
+            let outcome = adapter.parse_capture(result);
+            apply_capture(&mut record, &outcome, attempts, &mut events, now)
+        }
+        (Some(Work::Void), _) => {
+            let outcome = adapter.parse_void(result);
+            apply_void(&mut record, &outcome, attempts, &mut events, now)
+        }
+        (None, Some(refund_id)) => {
+            let mut all = refunds::load_for_payment(sql, record.payment.id())?;
+            match all.iter_mut().find(|r| r.id().to_string() == *refund_id) {
+                Some(refund) => {
+                    let outcome = adapter.parse_refund(result);
+                    let next =
+                        apply_refund(&mut record, refund, &outcome, attempts, &mut events, now);
+                    refunds::save(sql, refund, record.live)?;
+                    next
+                }
+                None => Next::Stop,
+            }
+        }
+        (None, None) => Next::Stop,
+    };
+    if !events.is_empty() {
+        save(sql, &record, &events)?;
+    }
+    match next {
+        Next::Continue => {
+            reschedule(sql, &claimed.key, now, 0)?;
+            Ok(true)
+        }
+        Next::Retry => {
+            reschedule(
+                sql,
+                &claimed.key,
+                now.plus(retry_delay_ms(attempts)),
+                attempts,
+            )?;
+            Ok(false)
+        }
+        Next::Stop => {
+            remove(sql, &claimed.key)?;
+            Ok(false)
+        }
+    }
+}
+
+/// Runs a job now: claim, call, apply, as long as there is work that is due. Never
+/// fails the caller for a provider problem; the alarm is set for whatever is left.
+pub async fn drive(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    key: &str,
+) -> Result<()> {
+    for _ in 0..MAX_STEPS {
+        let Some(claimed) = begin(object, sql, account, key, clock::now())? else {
+            break;
+        };
+        let result = provider::execute(&claimed.request).await;
+        if !finish(object, sql, account, claimed, &result, clock::now())? {
+            break;
+        }
+    }
+    if let Some(at) = next_due(sql)? {
+        object.wake_by(at).await?;
+    }
+    Ok(())
+}
+
+/// For the alarm: drives every due job. Returns when the next job is due.
+pub async fn run_due(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    now: UnixMillis,
+) -> Result<Option<UnixMillis>> {
+    #[derive(Deserialize)]
+    struct KeyRow {
+        key: String,
+    }
+    impl Row for KeyRow {}
+    let due: Vec<KeyRow> = query(
+        sql,
+        "SELECT key FROM provider_jobs WHERE due_at <= ? ORDER BY due_at LIMIT 50",
+        vec![int(now.as_millis())],
+    )?;
+    for row in due {
+        if let Err(err) = drive(object, sql, account, &row.key).await {
+            worker::console_error!("provider job failed: {err}");
+        }
+    }
+    next_due(sql)
+}

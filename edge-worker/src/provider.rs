@@ -1,0 +1,63 @@
+//! Sends the requests `kassa_core::provider` adapters build, and nothing else: the adapter
+//! decides what to send and what the answer means. Every request is aborted after
+//! `REQUEST_TIMEOUT_MS`, and a timeout is reported as such so the adapter can treat the
+//! outcome as unknown. Bodies (card data) and headers (secret keys) are never logged.
+
+use kassa_core::provider::stripe::DEFAULT_API_BASE;
+use kassa_core::provider::{Endpoints, HttpMethod, HttpRequest, HttpResult, REQUEST_TIMEOUT_MS};
+use worker::{AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit};
+
+/// Where providers are reached: the `STRIPE_API_BASE` variable (wrangler.toml `[vars]`),
+/// which can point at stripe-mock or a test server.
+pub fn endpoints(env: &Env) -> Endpoints {
+    let stripe_api_base = env
+        .var("STRIPE_API_BASE")
+        .map(|v| v.to_string())
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| DEFAULT_API_BASE.to_string());
+    Endpoints { stripe_api_base }
+}
+
+/// Sends one request with a timeout.
+pub async fn execute(request: &HttpRequest) -> HttpResult {
+    let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(
+        REQUEST_TIMEOUT_MS as u32,
+    ));
+    match send(request, &signal).await {
+        Ok(result) => result,
+        Err(_) if signal.aborted() => HttpResult::TimedOut,
+        Err(err) => {
+            worker::console_error!("provider request to {} failed: {err}", host(&request.url));
+            HttpResult::Unreachable
+        }
+    }
+}
+
+async fn send(request: &HttpRequest, signal: &AbortSignal) -> worker::Result<HttpResult> {
+    let headers = Headers::new();
+    for (name, value) in &request.headers {
+        headers.set(name, value)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(match request.method {
+        HttpMethod::Get => Method::Get,
+        HttpMethod::Post => Method::Post,
+    })
+    .with_headers(headers);
+    if let Some(body) = &request.body {
+        init.with_body(Some(body.as_str().into()));
+    }
+    let req = Request::new_with_init(&request.url, &init)?;
+    let mut resp = Fetch::Request(req).send_with_signal(signal).await?;
+    let status = resp.status_code();
+    // Reading the body can time out too: the signal covers it.
+    let body = resp.text().await?;
+    Ok(HttpResult::Response { status, body })
+}
+
+/// The host of a URL, for logs (never the path, which may carry ids, or the query).
+fn host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or_default()
+}
