@@ -3,7 +3,8 @@
 import { BASE } from './api.mjs';
 
 export class Payer {
-  constructor() { this.cookies = new Map(); }
+  /** @param {{base?: string}} opts the gateway, if not the one the layer started */
+  constructor({ base = BASE } = {}) { this.cookies = new Map(); this.base = base; }
 
   async request(url, { method = 'GET', form } = {}) {
     const headers = {};
@@ -13,7 +14,7 @@ export class Payer {
       body = new URLSearchParams(form).toString();
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
     }
-    const res = await fetch(url.startsWith('http') ? url : `${BASE}${url}`, { method, headers, body, redirect: 'manual' });
+    const res = await fetch(url.startsWith('http') ? url : `${this.base}${url}`, { method, headers, body, redirect: 'manual' });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const [k, v] = pair.split('=');
@@ -26,7 +27,7 @@ export class Payer {
   async go(url, opts) {
     let res = await this.request(url, opts);
     while (res.status === 303 || res.status === 302) {
-      if (!res.location.startsWith('/') && !res.location.startsWith(BASE)) return res;
+      if (!res.location.startsWith('/') && !res.location.startsWith(this.base)) return res;
       res = await this.request(res.location);
     }
     return res;

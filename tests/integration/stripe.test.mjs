@@ -1,0 +1,235 @@
+// The Stripe adapter through the real runtime: a second gateway whose STRIPE_API_BASE points
+// at a local server speaking Stripe's API (tests/support/fake-stripe.mjs, built from Stripe's
+// fixture objects). Checks the exact requests Kassa sends, that credentials are stored
+// sealed and never shown, that a confirmation that times out is resolved by the alarm's
+// status query without a second charge, and that a capture failing with a 5xx is retried.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startGateway, devVars } from '../support/gateway.mjs';
+import { startFakeStripe } from '../support/fake-stripe.mjs';
+import { Payer } from '../support/payer.mjs';
+import { paymentBody } from '../support/api.mjs';
+
+const SECRET_KEY = 'sk_test_51KassaFakeStripeKey00000000000000000000009876';
+const ADMIN_TOKEN = devVars().ADMIN_TOKEN;
+let stripe;
+let gateway;
+let account;
+
+async function call(path, { method = 'GET', token, body } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${gateway.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, text, json: text ? JSON.parse(text) : null };
+}
+const admin = (path, opts = {}) => call(`/admin/v1${path}`, { token: ADMIN_TOKEN, ...opts });
+const api = (path, opts = {}) => call(`/v1${path}`, { token: account.key, ...opts });
+const payment = async (id) => (await api(`/payments/${id}`)).json;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns something truthy; the bound only stops a hung test. */
+async function eventually(check, what) {
+  const deadline = Date.now() + 150_000;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`still waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+function files(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+const form = (body) => Object.fromEntries(new URLSearchParams(body));
+
+before(async () => {
+  stripe = await startFakeStripe({ secretKey: SECRET_KEY });
+  gateway = await startGateway({ name: 'gateway-stripe', vars: { STRIPE_API_BASE: stripe.url } });
+  const created = await admin('/accounts', { method: 'POST' });
+  account = { id: created.json.account_id, key: created.json.api_key };
+});
+
+after(async () => {
+  await gateway?.stop();
+  await stripe?.close();
+});
+
+test('Stripe credentials are required, validated, stored sealed and never shown', async () => {
+  const missing = await admin(`/accounts/${account.id}`, { method: 'PATCH', body: { payment_provider: 'stripe' } });
+  assert.equal(missing.status, 422);
+  assert.equal(missing.json.code, 'P0102');
+  assert.equal(missing.json.field, 'provider_credentials');
+  const bad = await admin(`/accounts/${account.id}`, {
+    method: 'PATCH', body: { payment_provider: 'stripe', provider_credentials: { secret_key: 'pk_test_publishable' } },
+  });
+  assert.equal(bad.status, 422);
+  assert.equal(bad.json.field, 'provider_credentials');
+
+  const ok = await admin(`/accounts/${account.id}`, {
+    method: 'PATCH', body: { payment_provider: 'stripe', provider_credentials: { secret_key: SECRET_KEY } },
+  });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.payment_provider, 'stripe');
+  assert.deepEqual(ok.json.configured_credentials, { stripe: { secret_key: 'sk_test_…9876' } });
+  assert.ok(!ok.text.includes(SECRET_KEY.slice(8, -4)), 'never echoed');
+  // A later change without credentials keeps them.
+  const later = await admin(`/accounts/${account.id}`, { method: 'PATCH', body: { payment_expiry_minutes: 60 } });
+  assert.equal(later.status, 200);
+  assert.deepEqual(later.json.configured_credentials, { stripe: { secret_key: 'sk_test_…9876' } });
+
+  // Nothing on disk holds the key in plaintext: not the account object's SQLite files, not
+  // the gateway's log.
+  const stored = files(gateway.stateDir);
+  assert.ok(stored.some((f) => f.endsWith('.sqlite')), 'the state directory has the object databases');
+  for (const file of stored) {
+    assert.ok(!readFileSync(file).includes(SECRET_KEY.slice(8)), `${file} holds the secret`);
+  }
+  // (The row may still be in SQLite's write-ahead log rather than the database file.)
+  assert.ok(stored.some((f) => /\.sqlite(-wal)?$/.test(f) && readFileSync(f).includes('ear1.')), 'a sealed value is stored');
+  assert.ok(!gateway.log().includes(SECRET_KEY.slice(8)));
+});
+
+test('a Stripe payment: exact requests for create, confirm, capture and refund', async () => {
+  const p = (await api('/payments', { method: 'POST', body: paymentBody({ description: 'Council tax & more' }) })).json;
+  const done = await new Payer({ base: gateway.url }).pay(p._links.next_url.href, '4242424242424242');
+  assert.equal(done.status, 303);
+  assert.equal(done.location, 'https://shop.example/return');
+
+  const after = await payment(p.payment_id);
+  assert.deepEqual(after.state, { status: 'success', finished: true });
+  assert.equal(after.payment_provider, 'stripe');
+  assert.match(after.provider_id, /^pi_fake\d+$/);
+  assert.equal(after.card_details.card_type, 'credit');
+  assert.equal(after.refund_summary.status, 'available', 'captured');
+  const pi = after.provider_id;
+
+  const created = stripe.requests.find((r) => r.path === '/v1/payment_intents' && form(r.body)['metadata[kassa_payment_id]'] === p.payment_id);
+  const sent = [created, ...stripe.for(pi)];
+  assert.deepEqual(sent.map((r) => `${r.method} ${r.path}`), [
+    'POST /v1/payment_intents',
+    `POST /v1/payment_intents/${pi}/confirm`,
+    `POST /v1/payment_intents/${pi}/capture`,
+  ]);
+  const [create, confirm, capture] = sent;
+  for (const r of sent) {
+    assert.equal(r.headers.authorization, `Bearer ${SECRET_KEY}`);
+    assert.equal(r.headers['stripe-version'], '2024-06-20');
+    assert.equal(r.headers['content-type'], 'application/x-www-form-urlencoded');
+  }
+  assert.equal(create.headers['idempotency-key'], `kassa-${p.payment_id}-create`);
+  assert.equal(create.body, 'amount=1450&currency=gbp&capture_method=manual&payment_method_types[0]=card'
+    + `&description=Council%20tax%20%26%20more&metadata[kassa_payment_id]=${p.payment_id}&metadata[reference]=INV-2026-001`);
+  // Events 1 created, 2 started, 3 submitted: the third attempt-numbered key.
+  assert.equal(confirm.headers['idempotency-key'], `kassa-${p.payment_id}-confirm-3`);
+  assert.equal(confirm.body, 'payment_method_data[type]=card&payment_method_data[card][number]=4242424242424242'
+    + '&payment_method_data[card][exp_month]=12&payment_method_data[card][exp_year]=2030&payment_method_data[card][cvc]=123'
+    + '&payment_method_data[billing_details][name]=Mx%20Test%20Payer&expand[0]=latest_charge');
+  assert.equal(capture.headers['idempotency-key'], `kassa-${p.payment_id}-capture-1`);
+  assert.equal(capture.body, 'amount_to_capture=1450');
+  assert.equal(stripe.intents.get(pi).status, 'succeeded');
+
+  const refund = await api(`/payments/${p.payment_id}/refunds`, { method: 'POST', body: { amount: 500 } });
+  assert.equal(refund.status, 202);
+  const refundReq = stripe.requests.at(-1);
+  assert.equal(refundReq.path, '/v1/refunds');
+  assert.equal(refundReq.headers['idempotency-key'], `kassa-refund-${refund.json.refund_id}`);
+  assert.equal(refundReq.body, `payment_intent=${pi}&amount=500&metadata[kassa_payment_id]=${p.payment_id}`
+    + `&metadata[kassa_refund_id]=${refund.json.refund_id}`);
+  const r = (await api(`/payments/${p.payment_id}/refunds/${refund.json.refund_id}`)).json;
+  assert.equal(r.status, 'success');
+  assert.deepEqual((await payment(p.payment_id)).refund_summary, { status: 'available', amount_available: 950, amount_submitted: 500 });
+});
+
+test('Stripe declines fail with P0010; 3-D Secure is not supported yet and ends in error P0050', async () => {
+  for (const [number, state, text] of [
+    ['4000000000000002', { status: 'failed', finished: true, code: 'P0010', message: 'Payment method rejected' }, /declined/],
+    ['4000002500003155', { status: 'error', finished: true, code: 'P0050', message: 'Payment provider returned an error' }, /could not take your payment/],
+  ]) {
+    const p = (await api('/payments', { method: 'POST', body: paymentBody() })).json;
+    const page = await new Payer({ base: gateway.url }).pay(p._links.next_url.href, number);
+    assert.match(page.html, text, number);
+    const after = await payment(p.payment_id);
+    assert.deepEqual(after.state, state, number);
+    assert.equal(stripe.confirmations.get(after.provider_id), 1);
+  }
+});
+
+test('a confirmation that times out is resolved by the status query, with one charge only', async () => {
+  const p = (await api('/payments', { method: 'POST', body: paymentBody() })).json;
+  stripe.inject('confirm', 'hang');
+  const payer = new Payer({ base: gateway.url });
+  const page = await payer.pay(p._links.next_url.href, '4242424242424242', { confirm: false });
+  // The adapter gave up waiting: the payer is told not to pay again, and the payment is
+  // still `started` (never failed: Stripe did authorise).
+  assert.match(page.html, /being processed/);
+  const waiting = await payment(p.payment_id);
+  assert.deepEqual(waiting.state, { status: 'started', finished: false });
+  const pi = [...stripe.intents.values()].find((i) => i.metadata.kassa_payment_id === p.payment_id);
+  assert.equal(pi.status, 'requires_capture', 'Stripe holds the money');
+
+  // The alarm's status query (GET, no card data) finds the authorisation.
+  const resolved = await eventually(async () => {
+    const now = await payment(p.payment_id);
+    return now.state.status === 'submitted' && now;
+  }, 'the status query');
+  assert.equal(resolved.provider_id, pi.id);
+  assert.equal(resolved.card_details.card_type, 'credit');
+  const calls = stripe.for(pi.id);
+  assert.deepEqual(calls.filter((r) => r.method === 'POST').map((r) => r.path), [`/v1/payment_intents/${pi.id}/confirm`]);
+  assert.ok(calls.some((r) => r.method === 'GET' && r.query === '?expand[0]=latest_charge'));
+  assert.ok(calls.filter((r) => r.method === 'GET').every((r) => r.body === ''), 'queries carry no card data');
+  assert.equal(stripe.confirmations.get(pi.id), 1, 'confirmed once');
+
+  // The payer comes back and confirms: captured once.
+  const confirmPage = await payer.go(`/pay/${account.id}/${p.payment_id}`);
+  const action = /action="([^"]+\/confirm)"/.exec(confirmPage.html)[1];
+  const done = await payer.request(action, { method: 'POST', form: { csrf: Payer.csrf(confirmPage.html) } });
+  assert.equal(done.location, 'https://shop.example/return');
+  assert.equal((await payment(p.payment_id)).refund_summary.status, 'available');
+  assert.equal(stripe.intents.get(pi.id).status, 'succeeded');
+  assert.equal(stripe.for(pi.id).filter((r) => r.path.endsWith('/capture')).length, 1);
+});
+
+test('a capture that fails with a 5xx is retried by the alarm with a new attempt key', async () => {
+  const p = (await api('/payments', { method: 'POST', body: paymentBody({ delayed_capture: true }) })).json;
+  const done = await new Payer({ base: gateway.url }).pay(p._links.next_url.href, '4000056655665556');
+  assert.equal(done.status, 303);
+  const capturable = await payment(p.payment_id);
+  assert.equal(capturable.state.status, 'capturable');
+  assert.equal(capturable.card_details.card_type, 'debit');
+  const pi = capturable.provider_id;
+
+  stripe.inject('capture', 500);
+  assert.equal((await api(`/payments/${p.payment_id}/capture`, { method: 'POST' })).status, 204);
+  const pending = await payment(p.payment_id);
+  assert.deepEqual(pending.state, { status: 'success', finished: true });
+  assert.equal(pending.refund_summary.status, 'pending', 'not captured yet');
+  assert.equal(stripe.intents.get(pi).status, 'requires_capture');
+
+  await eventually(async () => (await payment(p.payment_id)).refund_summary.status === 'available', 'the capture retry');
+  const captures = stripe.for(pi).filter((r) => r.path.endsWith('/capture'));
+  assert.deepEqual(captures.map((r) => r.headers['idempotency-key']), [`kassa-${p.payment_id}-capture-1`, `kassa-${p.payment_id}-capture-2`]);
+  assert.ok(captures.every((r) => r.body === 'amount_to_capture=1450'));
+  assert.equal(stripe.intents.get(pi).status, 'succeeded');
+});
+
+test('cancelling an authorised Stripe payment releases the hold', async () => {
+  const p = (await api('/payments', { method: 'POST', body: paymentBody({ delayed_capture: true }) })).json;
+  await new Payer({ base: gateway.url }).pay(p._links.next_url.href, '4242424242424242');
+  const pi = (await payment(p.payment_id)).provider_id;
+  assert.equal((await api(`/payments/${p.payment_id}/cancel`, { method: 'POST' })).status, 204);
+  const cancel = stripe.for(pi).find((r) => r.path.endsWith('/cancel'));
+  assert.equal(cancel.headers['idempotency-key'], `kassa-${p.payment_id}-cancel-1`);
+  assert.equal(stripe.intents.get(pi).status, 'canceled');
+  const events = (await api(`/payments/${p.payment_id}/events`)).json.events;
+  assert.deepEqual(events.at(-1).state, { status: 'cancelled', finished: true, code: 'P0040', message: 'Payment was cancelled by the service' });
+});
