@@ -44,7 +44,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 
 /**
  * Starts `wrangler dev`. Resolves once `/healthz` answers 200.
- * @param {{stateDir?: string, port?: number, name?: string, vars?: Record<string, string>}} opts
+ * @param {{stateDir?: string, port?: number, name?: string, logLevel?: string, vars?: Record<string, string>}} opts
  *   `vars` override wrangler.toml's `[vars]` (`--var NAME:VALUE`), e.g. `STRIPE_API_BASE`.
  */
 export async function startGateway(opts = {}) {
@@ -57,7 +57,7 @@ export async function startGateway(opts = {}) {
   const logFd = openSync(logPath, 'a');
   const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), [
     'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', stateDir, '--show-interactive-dev-session=false', '--log-level', 'info',
+    '--persist-to', stateDir, '--show-interactive-dev-session=false', '--log-level', opts.logLevel ?? 'info',
     ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ], {
     cwd: ROOT,
