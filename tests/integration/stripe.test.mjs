@@ -2,7 +2,8 @@
 // at a local server speaking Stripe's API (tests/support/fake-stripe.mjs, built from Stripe's
 // fixture objects). Checks the exact requests Kassa sends, that credentials are stored
 // sealed and never shown, that a confirmation that times out is resolved by the alarm's
-// status query without a second charge, and that a capture failing with a 5xx is retried.
+// status query without a second charge, that a capture failing with a 5xx is retried, and
+// that cancellation and expiry release the hold.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -232,4 +233,22 @@ test('cancelling an authorised Stripe payment releases the hold', async () => {
   assert.equal(stripe.intents.get(pi).status, 'canceled');
   const events = (await api(`/payments/${p.payment_id}/events`)).json.events;
   assert.deepEqual(events.at(-1).state, { status: 'cancelled', finished: true, code: 'P0040', message: 'Payment was cancelled by the service' });
+});
+
+test('an authorised Stripe payment that expires has its hold released by the alarm', async () => {
+  const set = await admin(`/accounts/${account.id}`, { method: 'PATCH', body: { payment_expiry_minutes: 1 } });
+  assert.equal(set.status, 200);
+  const p = (await api('/payments', { method: 'POST', body: paymentBody() })).json;
+  await admin(`/accounts/${account.id}`, { method: 'PATCH', body: { payment_expiry_minutes: 90 } });
+  // Authorised, and the payer never confirms.
+  const page = await new Payer({ base: gateway.url }).pay(p._links.next_url.href, '4242424242424242', { confirm: false });
+  assert.match(page.html, /confirm/i);
+  const pi = (await payment(p.payment_id)).provider_id;
+  assert.equal(stripe.intents.get(pi).status, 'requires_capture');
+
+  await eventually(() => stripe.intents.get(pi).status === 'canceled', 'the expiry alarm to cancel the PaymentIntent');
+  const expired = await payment(p.payment_id);
+  assert.deepEqual(expired.state, { status: 'failed', finished: true, code: 'P0020', message: 'Payment expired' });
+  const cancels = stripe.for(pi).filter((r) => r.path.endsWith('/cancel'));
+  assert.deepEqual(cancels.map((r) => r.headers['idempotency-key']), [`kassa-${p.payment_id}-cancel-1`]);
 });
