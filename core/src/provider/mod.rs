@@ -429,6 +429,10 @@ impl Adapter {
         }
     }
 
+    // The sandbox never sends a request, so its `parse_*` arms are unreachable in practice;
+    // they answer with the outcome that commits to nothing (failed before card data,
+    // unknown, pending, retry).
+
     pub fn parse_prepare(&self, result: &HttpResult) -> Prepared {
         match self {
             Adapter::Sandbox => Prepared::Failed,
