@@ -46,6 +46,9 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
         (Method::Post, "/secure") => secure_post(req, env).await,
         (_, p) if p.starts_with("/pay/") => pay(req, env).await,
         (_, p) if p.starts_with("/v1/") => api(req, env).await,
+        (Method::Get, p) if p.starts_with("/webhooks/accounts/") => {
+            webhook_public_key(req, env).await
+        }
         _ => pages::not_found(),
     }
 }
@@ -87,6 +90,20 @@ async fn api(req: Request, env: Env) -> Result<Response> {
     match account {
         Some(account) => account_stub(&env, account)?.fetch_with_request(req).await,
         None => http::unauthorized(),
+    }
+}
+
+/// `GET /webhooks/accounts/{account}/public-key`: the ed25519 key that verifies the account's
+/// `v1a` webhook signatures. Public by design, so no credentials.
+async fn webhook_public_key(req: Request, env: Env) -> Result<Response> {
+    let path = req.path();
+    let mut parts = path.trim_start_matches("/webhooks/accounts/").split('/');
+    let account = parts.next().and_then(|id| id.parse::<AccountId>().ok());
+    match (account, parts.next(), parts.next()) {
+        (Some(account), Some("public-key"), None) => {
+            account_stub(&env, account)?.fetch_with_request(req).await
+        }
+        _ => http::api_error(&ApiError::not_found()),
     }
 }
 

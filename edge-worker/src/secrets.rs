@@ -1,9 +1,6 @@
 //! Secrets an account object keeps at rest (provider credentials, webhook signing keys),
 //! sealed with `STORAGE_ENCRYPTION_KEY` through `kassa_core::at_rest`.
 
-// Callers (provider credentials, webhook keys) land with the providers and webhooks work.
-#![allow(dead_code)]
-
 use crate::clock;
 use kassa_core::at_rest::StorageKey;
 use worker::{Env, Error, Result};

@@ -6,6 +6,7 @@
 //! SQL with no `await` in between, so two concurrent requests can never both win.
 
 mod checkout;
+mod delivery;
 mod idempotency;
 mod keys;
 mod payments;
@@ -13,6 +14,7 @@ mod refunds;
 mod schema;
 mod sql;
 mod v1;
+mod webhooks;
 
 use crate::{clock, http};
 use kassa_core::account::{apply_patch, AccountConfig};
@@ -37,7 +39,6 @@ pub const INTERNAL_CONFIG: &str = "/_internal/config";
 #[durable_object]
 pub struct AccountObject {
     state: State,
-    #[allow(dead_code)] // read by the provider and webhook layers
     env: Env,
     /// Rate-limit buckets (POST, other). In memory: they need no durability, and the object
     /// is the only place that sees every request of its account.
@@ -54,7 +55,13 @@ impl DurableObject for AccountObject {
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        match self.handle(req).await {
+        let result = self.handle(req).await;
+        // A write that enqueued webhook messages arms the alarm now that its synchronous
+        // section is over; the messages themselves were stored with the write.
+        if webhooks::take_enqueued() {
+            self.wake_by(clock::now()).await?;
+        }
+        match result {
             Ok(resp) => Ok(resp),
             Err(err) => {
                 // Storage or runtime failure: log the kind of failure only (never request
@@ -71,12 +78,17 @@ impl DurableObject for AccountObject {
     /// are at-least-once, so everything here is safe to run again.
     async fn alarm(&self) -> Result<Response> {
         let sql = self.sql();
-        if self.load_account(&sql)?.is_none() {
-            return Response::ok("no account");
-        }
         let now = clock::now();
+        let Some(account) = self.load_account(&sql)? else {
+            return Response::ok("no account");
+        };
         let next = payments::expire_due(&sql, now)?;
         idempotency::prune(&sql, now)?;
+        let next_webhook = delivery::deliver_due(self, &sql, &account).await?;
+        let next = match (next, next_webhook) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if let Some(at) = next {
             self.wake_by(at).await?;
         }
@@ -220,6 +232,10 @@ impl AccountObject {
                 return crate::pages::not_found();
             }
             return checkout::handle(&sql, &account, req, &payment, action.as_deref()).await;
+        }
+        if path == format!("/webhooks/accounts/{}/public-key", account.id) && method == Method::Get
+        {
+            return webhooks::public_key_response(&sql, &account);
         }
         if path.starts_with("/v1/") {
             let presented = req
