@@ -235,3 +235,32 @@ test('a restart with messages pending and in flight loses nothing', async () => 
     rmSync(gateway.stateDir, { recursive: true, force: true });
   }
 });
+
+test('the admin pages manage webhooks with the API key as Basic password', async () => {
+  const { key } = await newAccount();
+  const auth = { Authorization: `Basic ${Buffer.from(`me:${key}`).toString('base64')}` };
+  const origin = new URL(BASE).origin;
+  assert.equal((await fetch(`${BASE}/admin/webhooks`)).status, 401);
+  assert.equal((await fetch(`${BASE}/admin/webhooks`, { headers: { Authorization: `Basic ${Buffer.from('me:api_test_nope').toString('base64')}` } })).status, 401);
+  const form = 'callback_url=https%3A%2F%2Fhooks.shop.example%2Fk&description=Orders&subscriptions=card_payment_failed';
+  const post = (path, body, headers = {}) => fetch(`${BASE}/admin/webhooks${path}`, {
+    method: 'POST', redirect: 'manual', body, headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+  });
+  assert.equal((await post('', form)).status, 403, 'a form from another site is refused');
+  assert.equal((await api(key, '/webhooks')).json.count, 0);
+  const created = await post('', form, { Origin: origin });
+  assert.equal(created.status, 303);
+  const [hook] = (await api(key, '/webhooks')).json.results;
+  assert.equal(created.headers.get('location'), `/admin/webhooks/${hook.webhook_id}`);
+  assert.deepEqual(hook.subscriptions, ['card_payment_failed']);
+  const page = await fetch(`${BASE}/admin/webhooks/${hook.webhook_id}`, { headers: auth });
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /Deactivate webhook/);
+  assert.equal((await post(`/${hook.webhook_id}/status`, 'status=inactive', { Origin: origin })).status, 303);
+  assert.equal((await api(key, `/webhooks/${hook.webhook_id}`)).json.status, 'inactive');
+  const bad = await post('', 'callback_url=ftp%3A%2F%2Fx&subscriptions=card_payment_failed', { Origin: origin });
+  assert.equal(bad.status, 422);
+  assert.match(await bad.text(), /There is a problem/);
+  const secretPage = await (await fetch(`${BASE}/admin/webhooks/${hook.webhook_id}/signing-key`, { headers: auth })).text();
+  assert.ok(secretPage.includes((await api(key, `/webhooks/${hook.webhook_id}/signing-key`)).json.signing_key));
+});

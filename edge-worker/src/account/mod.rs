@@ -14,12 +14,13 @@ mod refunds;
 mod schema;
 mod sql;
 mod v1;
+mod webhook_admin;
 mod webhooks;
 
 use crate::{clock, http};
 use kassa_core::account::{apply_patch, AccountConfig};
 use kassa_core::api::error::ApiError;
-use kassa_core::credentials::{bearer_token, parse_api_key};
+use kassa_core::credentials::{bearer_token, parse_api_key, ApiKeyMode};
 use kassa_core::ids::AccountId;
 use kassa_core::rate_limit::TokenBucket;
 use kassa_core::time::UnixMillis;
@@ -94,6 +95,11 @@ impl DurableObject for AccountObject {
         }
         Response::ok("done")
     }
+}
+
+/// The webhook pages' sign-in challenge, for requests without a usable API key.
+pub fn webhook_admin_challenge() -> Result<Response> {
+    webhook_admin::challenge()
 }
 
 /// The account's settings as the admin API shows them: with the account's id, never with
@@ -236,6 +242,20 @@ impl AccountObject {
         if path == format!("/webhooks/accounts/{}/public-key", account.id) && method == Method::Get
         {
             return webhooks::public_key_response(&sql, &account);
+        }
+        if path == webhook_admin::PREFIX || path.starts_with(&format!("{}/", webhook_admin::PREFIX))
+        {
+            let key = http::basic_password(req.headers())?.and_then(|p| parse_api_key(&p).ok());
+            let mode = match &key {
+                Some(key) => keys::verify(&sql, key)?,
+                None => None,
+            };
+            return match mode {
+                Some(mode) => {
+                    webhook_admin::handle(self, &sql, &account, mode == ApiKeyMode::Live, req).await
+                }
+                None => webhook_admin::challenge(),
+            };
         }
         if path.starts_with("/v1/") {
             let presented = req
