@@ -95,6 +95,8 @@ test('a full lifecycle arrives verified, in sequence, after failed first attempt
   assert.deepEqual(detail.delivery_attempts.map((a) => [a.attempt, a.status_code, a.result]), [[1, 500, 'failed'], [2, 200, 'successful']]);
   assert.ok(detail.delivery_attempts.every((a) => Number.isInteger(a.response_time_ms) && a.response_time_ms >= 0));
   assert.equal(detail.body.id, one.message_id);
+  const raw = (await api(key, `/webhooks/${hook.webhook_id}/messages/${one.message_id}`)).text;
+  assert.ok(raw.includes(`"body":${delivered.find((d) => d.id === one.message_id).body}`), 'the body shown is byte for byte the body sent');
   const attempts = (await api(key, `/webhooks/${hook.webhook_id}/messages/${one.message_id}/attempts`)).json;
   assert.deepEqual(attempts.results, detail.delivery_attempts);
   assert.equal((await api(key, `/webhooks/${hook.webhook_id}/messages?status=pending`)).json.total, 0);

@@ -559,11 +559,21 @@ fn message(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
         return Reply::error(&ApiError::not_found());
     };
     let mut view = row.summary(ctx.origin);
-    let body: serde_json::Value =
-        serde_json::from_str(&row.body).map_err(|e| internal("stored message", e))?;
-    view["body"] = body;
     view["delivery_attempts"] = serde_json::Value::Array(attempt_views(ctx.sql, mid)?);
-    Reply::json(200, &view)
+    // The body goes in as the stored text, byte for byte what was signed and sent (parsing
+    // it into a map would reorder its fields).
+    let mut text = serde_json::to_string(&view).map_err(|e| internal("serialise message", e))?;
+    if serde_json::from_str::<serde::de::IgnoredAny>(&row.body).is_err() || !text.ends_with('}') {
+        return Err(internal("stored message", "not JSON"));
+    }
+    text.pop();
+    text.push_str(",\"body\":");
+    text.push_str(&row.body);
+    text.push('}');
+    Ok(Reply {
+        status: 200,
+        body: Some(text),
+    })
 }
 
 fn attempts(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
