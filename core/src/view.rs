@@ -25,8 +25,8 @@ use crate::api::metadata::Metadata;
 use crate::api::payment::{
     Address, AuthorisationMode, AuthorisationSummary, CardDetails, CardType,
     PaymentDetailForSearch, PaymentResource, PaymentResponse, PaymentState,
-    PaymentStatus as WireStatus, RefundAvailability as WireAvailability,
-    RefundSummary as WireRefundSummary, SettlementSummary, StateReason, ThreeDSecure,
+    RefundAvailability as WireAvailability, RefundSummary as WireRefundSummary, SettlementSummary,
+    StateReason, ThreeDSecure,
 };
 use crate::api::refund::{RefundResponse, RefundStatus as WireRefundStatus, RefundsResponse};
 use crate::card::CardBrand;
@@ -259,16 +259,7 @@ pub fn render_events(
 /// The `state` object for a lifecycle state. `finished` is the lifecycle's; `message` is
 /// GOV.UK Pay's wording for the code (the same text the lifecycle carries).
 pub fn render_state(state: &ExternalState) -> PaymentState {
-    let status = match state.status {
-        ExternalStatus::Created => WireStatus::Created,
-        ExternalStatus::Started => WireStatus::Started,
-        ExternalStatus::Submitted => WireStatus::Submitted,
-        ExternalStatus::Capturable => WireStatus::Capturable,
-        ExternalStatus::Success => WireStatus::Success,
-        ExternalStatus::Failed => WireStatus::Failed,
-        ExternalStatus::Cancelled => WireStatus::Cancelled,
-        ExternalStatus::Error => WireStatus::Error,
-    };
+    let status = state.status;
     let reason = state.code.map(|code| match code {
         StateCode::PaymentMethodRejected => StateReason::Rejected,
         StateCode::PaymentExpired => StateReason::Expired,

@@ -2,6 +2,7 @@
 // baseline measured in the same run; nothing here fails a build on timing.
 import { sizes } from './sizes.mjs';
 import { coreBench, printCoreBench } from './core.mjs';
+import { apiBench, printApiBench } from './api.mjs';
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log('\nSizes (gzip -9)');
@@ -12,3 +13,4 @@ for (const s of sizes()) {
 }
 
 printCoreBench(coreBench());
+printApiBench(await apiBench());

@@ -44,7 +44,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 
 /**
  * Starts `wrangler dev`. Resolves once `/healthz` answers 200.
- * @param {{stateDir?: string, port?: number, name?: string}} opts
+ * @param {{stateDir?: string, port?: number, name?: string, logLevel?: string}} opts
  */
 export async function startGateway(opts = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -56,7 +56,7 @@ export async function startGateway(opts = {}) {
   const logFd = openSync(logPath, 'a');
   const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), [
     'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', stateDir, '--show-interactive-dev-session=false', '--log-level', 'info',
+    '--persist-to', stateDir, '--show-interactive-dev-session=false', '--log-level', opts.logLevel ?? 'info',
   ], {
     cwd: ROOT,
     detached: true, // own process group: stopping it stops workerd too

@@ -29,71 +29,9 @@ pub enum AuthorisationMode {
     External,
 }
 
-/// Where a payment is in its lifecycle (`state.status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentStatus {
-    /// Created; the paying user has not visited `next_url` yet.
-    Created,
-    /// The paying user is entering card details.
-    Started,
-    /// Authorised, awaiting the paying user's confirmation.
-    Submitted,
-    /// Confirmed delayed-capture payment awaiting capture.
-    Capturable,
-    /// Paid.
-    Success,
-    /// The payment did not complete (see `state.code`).
-    Failed,
-    /// Cancelled by the service.
-    Cancelled,
-    /// Something went wrong; no money was taken.
-    Error,
-}
-
-impl PaymentStatus {
-    /// Every status, in lifecycle order.
-    pub const ALL: [PaymentStatus; 8] = [
-        PaymentStatus::Created,
-        PaymentStatus::Started,
-        PaymentStatus::Submitted,
-        PaymentStatus::Capturable,
-        PaymentStatus::Success,
-        PaymentStatus::Failed,
-        PaymentStatus::Cancelled,
-        PaymentStatus::Error,
-    ];
-
-    /// The wire value, e.g. `"success"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            PaymentStatus::Created => "created",
-            PaymentStatus::Started => "started",
-            PaymentStatus::Submitted => "submitted",
-            PaymentStatus::Capturable => "capturable",
-            PaymentStatus::Success => "success",
-            PaymentStatus::Failed => "failed",
-            PaymentStatus::Cancelled => "cancelled",
-            PaymentStatus::Error => "error",
-        }
-    }
-
-    /// Parses a wire value.
-    pub fn parse(value: &str) -> Option<PaymentStatus> {
-        PaymentStatus::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
-    /// GOV.UK Pay's `finished` flag: whether the status can still change.
-    pub const fn is_finished(self) -> bool {
-        matches!(
-            self,
-            PaymentStatus::Success
-                | PaymentStatus::Failed
-                | PaymentStatus::Cancelled
-                | PaymentStatus::Error
-        )
-    }
-}
+/// Where a payment is in its lifecycle (`state.status`): the domain's external status is
+/// exactly the wire value, so there is one enum for both.
+pub use crate::payment::ExternalStatus as PaymentStatus;
 
 /// Why a payment ended unsuccessfully: the `state.code`/`state.message` pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -62,6 +62,13 @@ impl ExternalStatus {
         }
     }
 
+    /// Parses a wire value (`"success"`).
+    pub fn parse(value: &str) -> Option<ExternalStatus> {
+        ExternalStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == value)
+    }
+
     /// GOV.UK Pay's `finished`: the status can no longer change.
     pub const fn is_finished(self) -> bool {
         match self {
