@@ -23,7 +23,9 @@ use kassa_core::webhook::delivery::{
     AttemptOutcome, Delivery, MessageStatus, ATTEMPT_TIMEOUT_MS, BATCH, CLAIM_MS,
     MAX_RESPONSE_BODY_BYTES,
 };
-use kassa_core::webhook_signature::{pay_signature, Signer, WebhookSecret, PAY_SIGNATURE_HEADER};
+use kassa_core::webhook_signature::{
+    pay_signature, Signer, WebhookSecret, WebhookSigningKey, PAY_SIGNATURE_HEADER,
+};
 use std::collections::HashMap;
 use std::time::Duration;
 use worker::{
@@ -93,7 +95,9 @@ fn claim_due(
         return Ok(Vec::new());
     }
     let account_id = account.id.to_string();
-    let ed25519 = webhooks::signing_key(&object.env, sql, &account_id)?;
+    // A key that cannot be opened fails each message's signing below (claimed, retried
+    // later), rather than the whole alarm, which the runtime would stop retrying.
+    let ed25519 = webhooks::signing_key(&object.env, sql, &account_id).map_err(|e| e.to_string());
     let mut hooks = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
@@ -116,30 +120,21 @@ fn claim_due(
             store_delivery(sql, &row.id, &skip(delivery))?;
             continue;
         }
-        let ring = hook_row.ring(&object.env, &account_id, &row.webhook_id)?;
-        let mut signer = Signer::new();
-        for text in ring.signing_secrets(now) {
-            let secret = WebhookSecret::parse(text).map_err(|e| internal("stored secret", e))?;
-            signer = signer.with_secret(secret);
-        }
-        if let Some(key) = &ed25519 {
-            signer = signer.with_ed25519(key.clone());
-        }
-        let signed = signer
-            .sign(&row.id, now, row.body.as_bytes())
-            .map_err(|e| internal("signing", e))?;
-        let mut headers: Vec<(&'static str, String)> = signed
-            .pairs()
-            .iter()
-            .map(|(name, value)| (*name, value.to_string()))
-            .collect();
-        headers.push((
-            PAY_SIGNATURE_HEADER,
-            pay_signature(ring.pay_signature_secret(now), row.body.as_bytes()),
-        ));
-        headers.push(("Content-Type", "application/json".into()));
-        headers.push(("User-Agent", "Kassa-Webhooks/1".into()));
+        // The claim is stored whatever happens next: a message that cannot be signed now
+        // (say, a secret that no longer opens) is tried again after the claim, not in a loop.
         store_delivery(sql, &row.id, &delivery.claim(now))?;
+        let headers = match signed_headers(object, &account_id, hook_row, &row, &ed25519, now) {
+            Ok(headers) => headers,
+            Err(err) => {
+                // The error names what failed (never a secret); the message stays pending.
+                worker::console_error!(
+                    "webhook {} message {}: not signed: {err}",
+                    row.webhook_id,
+                    row.id
+                );
+                continue;
+            }
+        };
         out.push(Outgoing {
             message_id: row.id,
             webhook_id: row.webhook_id,
@@ -150,6 +145,45 @@ fn claim_due(
         });
     }
     Ok(out)
+}
+
+/// Every header of one attempt at `now`: the Standard Webhooks three (a `v1` entry per
+/// signing secret, a `v1a` entry with the account's key) and `Pay-Signature`.
+fn signed_headers(
+    object: &AccountObject,
+    account_id: &str,
+    hook_row: &webhooks::WebhookRow,
+    row: &MessageRow,
+    ed25519: &std::result::Result<Option<WebhookSigningKey>, String>,
+    now: UnixMillis,
+) -> Result<Vec<(&'static str, String)>> {
+    let ed25519 = ed25519
+        .as_ref()
+        .map_err(|e| internal("account signing key", e))?;
+    let ring = hook_row.ring(&object.env, account_id, &row.webhook_id)?;
+    let mut signer = Signer::new();
+    for text in ring.signing_secrets(now) {
+        let secret = WebhookSecret::parse(text).map_err(|e| internal("stored secret", e))?;
+        signer = signer.with_secret(secret);
+    }
+    if let Some(key) = ed25519 {
+        signer = signer.with_ed25519(key.clone());
+    }
+    let signed = signer
+        .sign(&row.id, now, row.body.as_bytes())
+        .map_err(|e| internal("signing", e))?;
+    let mut headers: Vec<(&'static str, String)> = signed
+        .pairs()
+        .iter()
+        .map(|(name, value)| (*name, value.to_string()))
+        .collect();
+    headers.push((
+        PAY_SIGNATURE_HEADER,
+        pay_signature(ring.pay_signature_secret(now), row.body.as_bytes()),
+    ));
+    headers.push(("Content-Type", "application/json".into()));
+    headers.push(("User-Agent", "Kassa-Webhooks/1".into()));
+    Ok(headers)
 }
 
 fn skip(delivery: Delivery) -> Delivery {
