@@ -54,7 +54,7 @@ pub enum Host {
     Name(String),
 }
 
-/// Checks `url` for a live (`live = true`) or test account. Returns the URL unchanged.
+/// Checks `url` for a live (`live = true`) or test account.
 pub fn check(url: &str, live: bool) -> Result<(), UrlError> {
     if url.len() > MAX_URL_LEN {
         return Err(UrlError::TooLong);

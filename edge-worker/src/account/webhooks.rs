@@ -295,7 +295,7 @@ fn create(object: &AccountObject, ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply> {
     if existing >= MAX_WEBHOOKS {
         return Reply::error(&ApiError::with_description(
             ErrorCode::P0102,
-            format!("Invalid attribute value: callback_url. An account may have at most {MAX_WEBHOOKS} webhooks per mode; update or deactivate one instead"),
+            format!("Invalid attribute value: callback_url. An account may have at most {MAX_WEBHOOKS} webhooks per mode; change the callback URL of one instead"),
         ).with_field("callback_url"));
     }
     let account = account_text(ctx);
