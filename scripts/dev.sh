@@ -6,14 +6,20 @@ cd "$(dirname "$0")/.."
 PORT=${PORT:-8787}
 STATE_DIR=${STATE_DIR:-.wrangler/state}
 BASE="http://127.0.0.1:$PORT"
+INBOX_PORT=${INBOX_PORT:-$((PORT + 2))}
+INBOX="http://127.0.0.1:$INBOX_PORT"
 mkdir -p "$STATE_DIR"
 
 # wrangler runs in its own process group so that stopping it also stops workerd.
 CI=true setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
   --show-interactive-dev-session=false &
 wrangler_pid=$!
+# The local webhook inbox: records deliveries and shows whether their signatures verify.
+node scripts/webhook-inbox.mjs "$INBOX_PORT" "$BASE" "$STATE_DIR" &
+inbox_pid=$!
 stop() {
   trap - INT TERM EXIT
+  kill -TERM "$inbox_pid" 2>/dev/null || true
   kill -TERM -- "-$wrangler_pid" 2>/dev/null || true
   for _ in $(seq 1 50); do kill -0 -- "-$wrangler_pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL -- "-$wrangler_pid" 2>/dev/null || true
@@ -27,7 +33,7 @@ for _ in $(seq 1 120); do
 done
 curl -sf "$BASE/healthz" >/dev/null || { echo "the gateway did not become healthy" >&2; exit 1; }
 
-node scripts/seed-demo.mjs "$BASE" "$STATE_DIR"
+node scripts/seed-demo.mjs "$BASE" "$STATE_DIR" "$INBOX/hooks"
 
 cat <<MSG
 
@@ -37,6 +43,7 @@ cat <<MSG
     API base        $BASE/v1
     Card form       $BASE/checkout/preview
     Demo shop       $BASE/shop/
+    Webhook inbox   $INBOX/  (the demo account's webhook delivers here)
 
 MSG
 wait "$wrangler_pid"

@@ -1,10 +1,11 @@
 // Seeds local development state once the gateway is up: a demo merchant account with a test
-// API key. The account is created once per state directory and remembered there, so every
-// `make dev` on the same state prints the same key. Local use only.
+// API key, and a webhook to the local inbox (scripts/webhook-inbox.mjs) for every event type.
+// The account is created once per state directory and remembered there, so every `make dev`
+// on the same state prints the same key. Local use only.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [base, stateDir] = process.argv.slice(2);
+const [base, stateDir, inboxUrl] = process.argv.slice(2);
 const vars = Object.fromEntries(readFileSync('.dev.vars', 'utf8').split('\n')
   .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l.trim())).filter(Boolean).map((m) => [m[1], m[2]]));
 const saved = join(stateDir, 'demo-account.json');
@@ -28,6 +29,25 @@ if (account) {
 }
 account ??= await createDemoAccount();
 
+/** The demo account's webhook to the inbox, registered once (found again by its URL). */
+async function ensureInboxWebhook() {
+  const auth = { Authorization: `Bearer ${account.api_key}` };
+  const hooks = await (await fetch(`${base}/v1/webhooks`, { headers: auth })).json();
+  if (hooks.results?.some((h) => h.callback_url === inboxUrl)) return;
+  const res = await fetch(`${base}/v1/webhooks`, {
+    method: 'POST',
+    headers: { ...auth, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      callback_url: inboxUrl,
+      description: 'Local webhook inbox (make dev)',
+      subscriptions: ['card_payment_started', 'card_payment_succeeded', 'card_payment_captured',
+        'card_payment_refunded', 'card_payment_failed', 'card_payment_expired'],
+    }),
+  });
+  if (res.status !== 201) throw new Error(`registering the inbox webhook failed: ${res.status}`);
+}
+if (inboxUrl) await ensureInboxWebhook();
+
 console.log(`
   Demo account ${account.account_id}; its test API key (keep it local):
 
@@ -38,6 +58,9 @@ console.log(`
     curl -s ${base}/v1/payments -H "Authorization: Bearer $KASSA_KEY" \\
       -H 'Content-Type: application/json' \\
       -d '{"amount":1450,"reference":"INV-1","description":"Council tax","return_url":"https://shop.example/done"}'
+
+  Webhooks: every event of the demo account is delivered to ${inboxUrl ?? 'no inbox'}
+  (see its page for headers and signature checks); manage them under ${base}/v1/webhooks.
 
   More keys and accounts: the admin API at ${base}/admin/v1 with
   'Authorization: Bearer <ADMIN_TOKEN from .dev.vars>'.`);

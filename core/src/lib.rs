@@ -24,4 +24,5 @@ pub mod sealed_token;
 pub mod time;
 pub mod version;
 pub mod view;
+pub mod webhook;
 pub mod webhook_signature;

@@ -50,3 +50,26 @@ pub fn rate_limited(retry_after_secs: u64) -> Result<Response> {
         .set("Retry-After", &retry_after_secs.to_string())?;
     Ok(resp)
 }
+
+/// The password of an HTTP Basic `Authorization` header (the admin pages take the API key
+/// there, so the browser remembers it and no page ever contains it).
+pub fn basic_password(headers: &Headers) -> Result<Option<String>> {
+    use base64::Engine;
+    let Some(value) = headers.get("Authorization")? else {
+        return Ok(None);
+    };
+    let Some(encoded) = value
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .map(|(_, rest)| rest.trim())
+    else {
+        return Ok(None);
+    };
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(encoded) else {
+        return Ok(None);
+    };
+    Ok(String::from_utf8(bytes).ok().and_then(|text| {
+        text.split_once(':')
+            .map(|(_, password)| password.to_string())
+    }))
+}

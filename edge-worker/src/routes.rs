@@ -42,10 +42,16 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
         (Method::Get, "/") => pages::home(),
         (Method::Get, "/checkout/preview") => pages::checkout_preview(),
         (_, p) if p.starts_with("/admin/v1/") => admin(req, env).await,
+        (_, p) if p == "/admin/webhooks" || p.starts_with("/admin/webhooks/") => {
+            webhook_admin(req, env).await
+        }
         (Method::Get, p) if p.starts_with("/secure/") => secure(req, env).await,
         (Method::Post, "/secure") => secure_post(req, env).await,
         (_, p) if p.starts_with("/pay/") => pay(req, env).await,
         (_, p) if p.starts_with("/v1/") => api(req, env).await,
+        (Method::Get, p) if p.starts_with("/webhooks/accounts/") => {
+            webhook_public_key(req, env).await
+        }
         _ => pages::not_found(),
     }
 }
@@ -87,6 +93,32 @@ async fn api(req: Request, env: Env) -> Result<Response> {
     match account {
         Some(account) => account_stub(&env, account)?.fetch_with_request(req).await,
         None => http::unauthorized(),
+    }
+}
+
+/// `/admin/webhooks…`: the webhook pages, authenticated with the API key as the Basic
+/// password; the key names its account, whose object checks it and serves the pages.
+async fn webhook_admin(req: Request, env: Env) -> Result<Response> {
+    let account = http::basic_password(req.headers())?
+        .and_then(|password| parse_api_key(&password).ok())
+        .map(|key| key.account_id());
+    match account {
+        Some(account) => account_stub(&env, account)?.fetch_with_request(req).await,
+        None => crate::account::webhook_admin_challenge(),
+    }
+}
+
+/// `GET /webhooks/accounts/{account}/public-key`: the ed25519 key that verifies the account's
+/// `v1a` webhook signatures. Public by design, so no credentials.
+async fn webhook_public_key(req: Request, env: Env) -> Result<Response> {
+    let path = req.path();
+    let mut parts = path.trim_start_matches("/webhooks/accounts/").split('/');
+    let account = parts.next().and_then(|id| id.parse::<AccountId>().ok());
+    match (account, parts.next(), parts.next()) {
+        (Some(account), Some("public-key"), None) => {
+            account_stub(&env, account)?.fetch_with_request(req).await
+        }
+        _ => http::api_error(&ApiError::not_found()),
     }
 }
 

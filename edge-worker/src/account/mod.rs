@@ -7,6 +7,7 @@
 
 mod authorise;
 mod checkout;
+mod delivery;
 mod idempotency;
 mod keys;
 mod payments;
@@ -16,11 +17,13 @@ mod refunds;
 mod schema;
 mod sql;
 mod v1;
+mod webhook_admin;
+mod webhooks;
 
 use crate::{clock, http};
 use kassa_core::account::{apply_patch, AccountConfig, ProviderKind};
 use kassa_core::api::error::ApiError;
-use kassa_core::credentials::{bearer_token, parse_api_key};
+use kassa_core::credentials::{bearer_token, parse_api_key, ApiKeyMode};
 use kassa_core::ids::AccountId;
 use kassa_core::provider::Credentials;
 use kassa_core::rate_limit::TokenBucket;
@@ -62,7 +65,11 @@ impl DurableObject for AccountObject {
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        match self.handle(req).await {
+        let result = self.handle(req).await;
+        // A write may have enqueued webhook messages (they were stored with the write, in
+        // its synchronous section); make sure the alarm will send them.
+        self.wake_for_webhooks().await?;
+        match result {
             Ok(resp) => Ok(resp),
             Err(err) => {
                 // Storage or runtime failure: log the kind of failure only (never request
@@ -89,9 +96,19 @@ impl DurableObject for AccountObject {
         if let Some(at) = next {
             self.wake_by(at).await?;
         }
+        // Provider work first: what it changes enqueues webhook messages, which the
+        // delivery below then sends in the same run.
         self.run_provider_jobs(&sql, &account).await?;
+        if let Some(at) = delivery::deliver_due(self, &sql, &account).await? {
+            self.wake_by(at).await?;
+        }
         Response::ok("done")
     }
+}
+
+/// The webhook pages' sign-in challenge, for requests without a usable API key.
+pub fn webhook_admin_challenge() -> Result<Response> {
+    webhook_admin::challenge()
 }
 
 /// The account's settings as the admin API shows them: with the account's id, never with
@@ -258,6 +275,24 @@ impl AccountObject {
             }
             return checkout::handle(self, &sql, &account, req, &payment, action.as_deref()).await;
         }
+        if path == format!("/webhooks/accounts/{}/public-key", account.id) && method == Method::Get
+        {
+            return webhooks::public_key_response(&sql, &account);
+        }
+        if path == webhook_admin::PREFIX || path.starts_with(&format!("{}/", webhook_admin::PREFIX))
+        {
+            let key = http::basic_password(req.headers())?.and_then(|p| parse_api_key(&p).ok());
+            let mode = match &key {
+                Some(key) => keys::verify(&sql, key)?,
+                None => None,
+            };
+            return match mode {
+                Some(mode) => {
+                    webhook_admin::handle(self, &sql, &account, mode == ApiKeyMode::Live, req).await
+                }
+                None => webhook_admin::challenge(),
+            };
+        }
         if path.starts_with("/v1/") {
             let presented = req
                 .headers()
@@ -318,6 +353,20 @@ impl AccountObject {
     async fn run_provider_jobs(&self, sql: &SqlStorage, account: &Account) -> Result<()> {
         if let Some(at) = provider_jobs::run_due(self, sql, account, clock::now()).await? {
             self.wake_by(at).await?;
+        }
+        Ok(())
+    }
+
+    /// Arms the alarm for the earliest pending webhook message, if this object holds an
+    /// account. Runs after every request: any of them may have changed a payment. Two
+    /// indexed reads, and no storage call when the alarm is already set early enough.
+    async fn wake_for_webhooks(&self) -> Result<()> {
+        let sql = self.sql();
+        if !schema::exists(&sql)? {
+            return Ok(());
+        }
+        if let Some(at) = delivery::next_due(&sql)? {
+            self.wake_by(at.max(clock::now())).await?;
         }
         Ok(())
     }

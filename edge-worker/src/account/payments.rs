@@ -118,7 +118,9 @@ pub fn save(sql: &SqlStorage, record: &PaymentRecord, events: &[PaymentEvent]) -
             ],
         )?;
     }
-    Ok(())
+    // Same synchronous section: the payment, its events and their webhook messages are
+    // stored together, so no event can be lost between the state change and the queue.
+    super::webhooks::enqueue(sql, record, events)
 }
 
 /// The external status as the API spells it (`created`, `success`, …), for search.

@@ -93,6 +93,49 @@ const MIGRATIONS: &[&str] = &[
         attempts INTEGER NOT NULL
     );
     CREATE INDEX provider_jobs_by_due ON provider_jobs (due_at);",
+    // Webhooks: subscriptions (secrets sealed with STORAGE_ENCRYPTION_KEY), the messages
+    // enqueued with the payment writes that caused them, every delivery attempt, and the
+    // account's ed25519 key for `v1a` signatures.
+    "CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        live INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        previous_secret TEXT,
+        previous_until INTEGER
+    );
+    CREATE TABLE webhook_messages (
+        id TEXT PRIMARY KEY,
+        webhook_id TEXT NOT NULL,
+        payment_id TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        event_type TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        next_attempt_at INTEGER,
+        attempts INTEGER NOT NULL,
+        retries_used INTEGER NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX webhook_messages_due ON webhook_messages (next_attempt_at)
+        WHERE status = 'pending';
+    CREATE INDEX webhook_messages_by_webhook ON webhook_messages (webhook_id, created_at);
+    CREATE TABLE webhook_attempts (
+        message_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        status_code INTEGER,
+        failure TEXT,
+        response_ms INTEGER NOT NULL,
+        PRIMARY KEY (message_id, attempt)
+    );
+    CREATE TABLE webhook_signing_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        sealed TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );",
 ];
 
 /// Whether this object holds an account (its schema exists). Read-only.

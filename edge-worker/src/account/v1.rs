@@ -1,7 +1,7 @@
 //! The `/v1` API inside the account object, after the key has been verified: body limits,
 //! `Idempotency-Key` handling, rate limits, then the operation.
 
-use super::{idempotency, payments, provider_jobs, refunds, Account, AccountObject};
+use super::{idempotency, payments, provider_jobs, refunds, webhooks, Account, AccountObject};
 use crate::{clock, http, routes};
 use kassa_core::api::error::ApiError;
 use kassa_core::credentials::ApiKeyMode;
@@ -65,7 +65,7 @@ pub async fn handle(
     let url = req.url()?;
     // `_links` point at the origin the client called, for the API and the hosted pages.
     let origin = url.origin().ascii_serialization();
-    let body = if method == Method::Post {
+    let body = if method == Method::Post || method == Method::Patch {
         let bytes = req.bytes().await?;
         if bytes.len() > routes::MAX_BODY_BYTES {
             return http::api_error(&routes::body_too_large());
@@ -134,6 +134,9 @@ pub async fn handle(
         (Method::Get, ["payments", id, "refunds"]) => refunds::list(&ctx, id)?,
         (Method::Get, ["payments", id, "refunds", refund_id]) => refunds::get(&ctx, id, refund_id)?,
         (Method::Get, ["refunds"]) => refunds::search(&ctx, query)?,
+        (method, ["webhooks", rest @ ..]) => {
+            webhooks::handle(object, &ctx, method, rest, &body, query)?
+        }
         _ => Reply::error(&ApiError::not_found())?,
     };
     // Only successes are kept for replay: a rejected request changed nothing, so a

@@ -17,6 +17,8 @@ pub struct Fixture {
     body_16k: Vec<u8>,
     v1: Signer,
     v1a: Signer,
+    /// What one webhook delivery carries: a `v1` HMAC and a `v1a` ed25519 entry.
+    delivery: Signer,
     sealing_key: SealingSecretKey,
     card: CardSecrets,
     token: String,
@@ -69,6 +71,9 @@ impl Fixture {
             body_16k: body(16 * 1024),
             v1: Signer::new().with_secret(WebhookSecret::generate([3; 32])),
             v1a: Signer::new().with_ed25519(WebhookSigningKey::from_seed([5; 32])),
+            delivery: Signer::new()
+                .with_secret(WebhookSecret::generate([3; 32]))
+                .with_ed25519(WebhookSigningKey::from_seed([5; 32])),
             sealing_key,
             card,
             token,
@@ -100,6 +105,8 @@ impl Fixture {
                 .ok()?
                 .signature
                 .len(),
+            "sign_message_1k" => self.sign_message(&self.body_1k)?,
+            "sign_message_16k" => self.sign_message(&self.body_16k)?,
             "seal_card_token" => sealed_token::seal_card(
                 &self.card,
                 self.sealing_key.public_key(),
@@ -137,13 +144,25 @@ impl Fixture {
     }
 }
 
+impl Fixture {
+    /// Every signature one webhook delivery carries, as the delivery engine computes them:
+    /// `Pay-Signature` and `webhook-signature` with a `v1` HMAC and a `v1a` ed25519 entry.
+    fn sign_message(&self, body: &[u8]) -> Option<usize> {
+        let pay = sig::pay_signature(PAY_SECRET, body);
+        let standard = self.delivery.sign("msg_bench", NOW, body).ok()?;
+        Some(pay.len() + standard.signature.len())
+    }
+}
+
 /// Every operation `Fixture::run` knows, in the order benches print them.
-pub const OPERATIONS: [&str; 9] = [
+pub const OPERATIONS: [&str; 11] = [
     "pay_signature_1k",
     "pay_signature_16k",
     "standard_webhooks_v1_1k",
     "standard_webhooks_v1_16k",
     "standard_webhooks_v1a_1k",
+    "sign_message_1k",
+    "sign_message_16k",
     "seal_card_token",
     "open_card_token",
     "validate_create_payment",

@@ -1,0 +1,612 @@
+//! Webhooks inside the account object: the `/v1/webhooks` management API, the enqueueing of
+//! messages with the payment writes that cause them, and the account's signing keys.
+//!
+//! Every handler here is one synchronous section (no `await`): read, apply
+//! `kassa_core::webhook`, write. Signing secrets are stored sealed with
+//! `STORAGE_ENCRYPTION_KEY` (`crate::secrets`), bound to the account and to the slot
+//! `webhook:<id>`; the account's ed25519 key to `webhook_ed25519`.
+
+use super::payments::Ctx;
+use super::sql::{flag, int, query, Row};
+use super::v1::Reply;
+use super::AccountObject;
+use crate::{clock, secrets};
+use kassa_core::api::error::{ApiError, ErrorCode};
+use kassa_core::event::PaymentEvent;
+use kassa_core::ids::{MessageId, WebhookId};
+use kassa_core::time::UnixMillis;
+use kassa_core::view::{self, LinkContext, PaymentRecord};
+use kassa_core::webhook::delivery::{Delivery, MessageStatus};
+use kassa_core::webhook::{
+    self, message_body, MessageQuery, SecretRing, SigningKeyView, Webhook, MAX_WEBHOOKS,
+};
+use kassa_core::webhook_signature::{WebhookSecret, WebhookSigningKey};
+use serde::Deserialize;
+use worker::{Env, Method, Result, SqlStorage};
+
+const ED25519_SLOT: &str = "webhook_ed25519";
+
+fn secret_slot(id: &str) -> String {
+    format!("webhook:{id}")
+}
+
+fn internal(what: &str, err: impl core::fmt::Display) -> worker::Error {
+    worker::Error::RustError(format!("{what}: {err}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Storage
+// ---------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct WebhookRow {
+    pub record: String,
+    pub secret: String,
+    pub previous_secret: Option<String>,
+    pub previous_until: Option<i64>,
+}
+impl Row for WebhookRow {}
+
+impl WebhookRow {
+    pub fn webhook(&self) -> Result<Webhook> {
+        serde_json::from_str(&self.record).map_err(|e| internal("stored webhook", e))
+    }
+
+    /// The secrets, opened.
+    pub fn ring(&self, env: &Env, account: &str, id: &str) -> Result<SecretRing> {
+        let slot = secret_slot(id);
+        let open = |sealed: &str| -> Result<String> {
+            let bytes = secrets::open(env, account, &slot, sealed)?;
+            String::from_utf8(bytes).map_err(|e| internal("stored secret", e))
+        };
+        let previous = match (&self.previous_secret, self.previous_until) {
+            (Some(sealed), Some(until)) => Some((open(sealed)?, UnixMillis(until.max(0) as u64))),
+            _ => None,
+        };
+        Ok(SecretRing {
+            current: open(&self.secret)?,
+            previous,
+        })
+    }
+}
+
+const WEBHOOK_COLUMNS: &str = "record, secret, previous_secret, previous_until";
+
+pub fn load(sql: &SqlStorage, live: bool, id: &str) -> Result<Option<WebhookRow>> {
+    let rows: Vec<WebhookRow> = query(
+        sql,
+        &format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = ? AND live = ?"),
+        vec![id.into(), flag(live)],
+    )?;
+    Ok(rows.into_iter().next())
+}
+
+/// Any webhook by id, whatever its mode (the delivery engine's view).
+pub fn load_any(sql: &SqlStorage, id: &str) -> Result<Option<WebhookRow>> {
+    let rows: Vec<WebhookRow> = query(
+        sql,
+        &format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = ?"),
+        vec![id.into()],
+    )?;
+    Ok(rows.into_iter().next())
+}
+
+fn save_record(sql: &SqlStorage, hook: &Webhook) -> Result<()> {
+    let text = serde_json::to_string(hook).map_err(|e| internal("serialise webhook", e))?;
+    sql.exec(
+        "UPDATE webhooks SET record = ? WHERE id = ?",
+        vec![text.into(), hook.id.to_string().into()],
+    )?;
+    Ok(())
+}
+
+/// The account's ed25519 signing key, if one was made (with the first webhook).
+pub fn signing_key(
+    env: &Env,
+    sql: &SqlStorage,
+    account: &str,
+) -> Result<Option<WebhookSigningKey>> {
+    #[derive(Deserialize)]
+    struct KeyRow {
+        sealed: String,
+    }
+    impl Row for KeyRow {}
+    let rows: Vec<KeyRow> = query(sql, "SELECT sealed FROM webhook_signing_key", vec![])?;
+    let Some(row) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    let text = secrets::open(env, account, ED25519_SLOT, &row.sealed)?;
+    let text = String::from_utf8(text).map_err(|e| internal("stored signing key", e))?;
+    WebhookSigningKey::parse(&text)
+        .map(Some)
+        .map_err(|e| internal("stored signing key", e))
+}
+
+/// The account's public key (`whpk_…`), if it has one. Not secret.
+pub fn public_key(sql: &SqlStorage) -> Result<Option<String>> {
+    #[derive(Deserialize)]
+    struct PublicRow {
+        public_key: String,
+    }
+    impl Row for PublicRow {}
+    let rows: Vec<PublicRow> = query(sql, "SELECT public_key FROM webhook_signing_key", vec![])?;
+    Ok(rows.into_iter().next().map(|r| r.public_key))
+}
+
+fn ensure_signing_key(env: &Env, sql: &SqlStorage, account: &str) -> Result<()> {
+    if public_key(sql)?.is_some() {
+        return Ok(());
+    }
+    let key = WebhookSigningKey::from_seed(clock::random()?);
+    let sealed = secrets::seal(env, account, ED25519_SLOT, key.expose_whsk().as_bytes())?;
+    sql.exec(
+        "INSERT INTO webhook_signing_key (id, sealed, public_key, created_at) VALUES (1, ?, ?, ?)",
+        vec![
+            sealed.into(),
+            key.public_key().to_string().into(),
+            int(clock::now().as_millis()),
+        ],
+    )?;
+    Ok(())
+}
+
+fn new_secret() -> Result<String> {
+    Ok(WebhookSecret::generate(clock::random()?).expose_whsec())
+}
+
+// ---------------------------------------------------------------------------------------
+// Enqueueing, inside `payments::save`
+// ---------------------------------------------------------------------------------------
+
+/// Enqueues one message per subscribed webhook of the payment's mode for each event that
+/// maps to a webhook event type. Called by `payments::save`, so it runs in the very
+/// synchronous section that writes the payment: the payment and its messages are stored
+/// together or not at all, and no event can be lost between the two.
+pub fn enqueue(sql: &SqlStorage, record: &PaymentRecord, events: &[PaymentEvent]) -> Result<()> {
+    let typed: Vec<_> = events
+        .iter()
+        .filter_map(|e| e.kind.webhook_event_type().map(|t| (e, t)))
+        .collect();
+    if typed.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<WebhookRow> = query(
+        sql,
+        &format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE live = ? ORDER BY created_at, id"),
+        vec![flag(record.live)],
+    )?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let hooks = rows
+        .iter()
+        .map(WebhookRow::webhook)
+        .collect::<Result<Vec<_>>>()?;
+    let refunds = super::refunds::load_for_payment(sql, record.payment.id())?;
+    // Rendered once per API origin (normally one): the payment as the webhook's creator
+    // sees it in `GET /v1/payments/{id}`, without the payer's one-time `next_url`.
+    let mut rendered: Vec<(String, serde_json::Value)> = Vec::new();
+    for (event, event_type) in typed {
+        for hook in hooks.iter().filter(|h| h.subscribes_to(event_type)) {
+            let resource = match rendered.iter().find(|(o, _)| *o == hook.api_origin) {
+                Some((_, r)) => r.clone(),
+                None => {
+                    let links = LinkContext {
+                        api_base: &hook.api_origin,
+                        next_url: None,
+                    };
+                    let r = serde_json::to_value(view::render_payment(record, &refunds, links))
+                        .map_err(|e| internal("render payment", e))?;
+                    rendered.push((hook.api_origin.clone(), r.clone()));
+                    r
+                }
+            };
+            let id = MessageId::generate(clock::random()?);
+            let body = message_body(id, event, event_type, &resource)
+                .map_err(|e| internal("message body", e))?;
+            let delivery = Delivery::new(hook.active, event.at);
+            sql.exec(
+                "INSERT INTO webhook_messages (id, webhook_id, payment_id, sequence, event_type,
+                    created_at, status, next_attempt_at, attempts, retries_used, body)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)",
+                vec![
+                    id.to_string().into(),
+                    hook.id.to_string().into(),
+                    event.payment_id.to_string().into(),
+                    int(event.sequence),
+                    event_type.as_str().into(),
+                    int(event.at.as_millis()),
+                    delivery.status.as_str().into(),
+                    delivery
+                        .next_attempt_at
+                        .map(|t| t.as_millis() as i64)
+                        .into(),
+                    body.into(),
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The management API
+// ---------------------------------------------------------------------------------------
+
+/// `/v1/webhooks…`, after the key, idempotency and rate limits were handled by `v1`.
+pub fn handle(
+    object: &AccountObject,
+    ctx: &Ctx<'_>,
+    method: Method,
+    segments: &[&str],
+    body: &[u8],
+    query_string: &str,
+) -> Result<Reply> {
+    match (method, segments) {
+        (Method::Post, []) => create(object, ctx, body),
+        (Method::Get, []) => list(ctx),
+        (Method::Get, [id]) => get(ctx, id),
+        (Method::Patch, [id]) => patch(ctx, id, body),
+        (Method::Get, [id, "signing-key"]) => reveal(object, ctx, id),
+        (Method::Post, [id, "signing-key"]) => rotate(object, ctx, id, body),
+        (Method::Get, [id, "messages"]) => messages(ctx, id, query_string),
+        (Method::Get, [id, "messages", mid]) => message(ctx, id, mid),
+        (Method::Get, [id, "messages", mid, "attempts"]) => attempts(ctx, id, mid),
+        (Method::Post, [id, "messages", mid, "resend"]) => resend(ctx, id, mid),
+        _ => Reply::error(&ApiError::not_found()),
+    }
+}
+
+fn account_text(ctx: &Ctx<'_>) -> String {
+    ctx.account.id.to_string()
+}
+
+fn view_of(ctx: &Ctx<'_>, hook: &Webhook) -> webhook::WebhookView {
+    hook.view(ctx.origin, &account_text(ctx))
+}
+
+fn create(object: &AccountObject, ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply> {
+    let id = WebhookId::generate(clock::random()?);
+    let now = clock::now();
+    let hook = match webhook::parse_create(body, ctx.live, id, now, ctx.origin) {
+        Ok(hook) => hook,
+        Err(err) => return Reply::error(&err),
+    };
+    let existing = super::payments::count(
+        ctx.sql,
+        "SELECT count(*) AS n FROM webhooks WHERE live = ?",
+        vec![flag(ctx.live)],
+    )?;
+    if existing >= MAX_WEBHOOKS {
+        return Reply::error(&ApiError::with_description(
+            ErrorCode::P0102,
+            format!("Invalid attribute value: callback_url. An account may have at most {MAX_WEBHOOKS} webhooks per mode; change the callback URL of one instead"),
+        ).with_field("callback_url"));
+    }
+    let account = account_text(ctx);
+    ensure_signing_key(&object.env, ctx.sql, &account)?;
+    let sealed = secrets::seal(
+        &object.env,
+        &account,
+        &secret_slot(&id.to_string()),
+        new_secret()?.as_bytes(),
+    )?;
+    let text = serde_json::to_string(&hook).map_err(|e| internal("serialise webhook", e))?;
+    ctx.sql.exec(
+        "INSERT INTO webhooks (id, live, created_at, record, secret) VALUES (?, ?, ?, ?, ?)",
+        vec![
+            id.to_string().into(),
+            flag(ctx.live),
+            int(now.as_millis()),
+            text.into(),
+            sealed.into(),
+        ],
+    )?;
+    Reply::json(201, &view_of(ctx, &hook))
+}
+
+fn list(ctx: &Ctx<'_>) -> Result<Reply> {
+    let rows: Vec<WebhookRow> = query(
+        ctx.sql,
+        &format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE live = ? ORDER BY created_at, id"),
+        vec![flag(ctx.live)],
+    )?;
+    let results = rows
+        .iter()
+        .map(|r| r.webhook().map(|h| view_of(ctx, &h)))
+        .collect::<Result<Vec<_>>>()?;
+    Reply::json(
+        200,
+        &serde_json::json!({ "count": results.len(), "results": results }),
+    )
+}
+
+fn get(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
+    match load(ctx.sql, ctx.live, id)? {
+        Some(row) => Reply::json(200, &view_of(ctx, &row.webhook()?)),
+        None => Reply::error(&ApiError::not_found()),
+    }
+}
+
+fn patch(ctx: &Ctx<'_>, id: &str, body: &[u8]) -> Result<Reply> {
+    let Some(row) = load(ctx.sql, ctx.live, id)? else {
+        return Reply::error(&ApiError::not_found());
+    };
+    let next = match webhook::apply_patch(&row.webhook()?, body) {
+        Ok(next) => next,
+        Err(err) => return Reply::error(&err),
+    };
+    save_record(ctx.sql, &next)?;
+    Reply::json(200, &view_of(ctx, &next))
+}
+
+fn reveal(object: &AccountObject, ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
+    let Some(row) = load(ctx.sql, ctx.live, id)? else {
+        return Reply::error(&ApiError::not_found());
+    };
+    let ring = row.ring(&object.env, &account_text(ctx), id)?;
+    let view = SigningKeyView::new(&ring, clock::now(), public_key(ctx.sql)?);
+    Reply::json(200, &view)
+}
+
+fn rotate(object: &AccountObject, ctx: &Ctx<'_>, id: &str, body: &[u8]) -> Result<Reply> {
+    let Some(row) = load(ctx.sql, ctx.live, id)? else {
+        return Reply::error(&ApiError::not_found());
+    };
+    let overlap = match webhook::parse_rotation(body) {
+        Ok(overlap) => overlap,
+        Err(err) => return Reply::error(&err),
+    };
+    let account = account_text(ctx);
+    let now = clock::now();
+    let ring = row
+        .ring(&object.env, &account, id)?
+        .rotate(new_secret()?, now, overlap);
+    let slot = secret_slot(id);
+    let seal = |text: &str| secrets::seal(&object.env, &account, &slot, text.as_bytes());
+    let (previous, until) = match &ring.previous {
+        Some((text, until)) => (Some(seal(text)?), Some(until.as_millis() as i64)),
+        None => (None, None),
+    };
+    ctx.sql.exec(
+        "UPDATE webhooks SET secret = ?, previous_secret = ?, previous_until = ? WHERE id = ?",
+        vec![
+            seal(&ring.current)?.into(),
+            previous.into(),
+            until.into(),
+            id.into(),
+        ],
+    )?;
+    Reply::json(200, &SigningKeyView::new(&ring, now, public_key(ctx.sql)?))
+}
+
+#[derive(Deserialize)]
+pub struct MessageRow {
+    pub id: String,
+    pub webhook_id: String,
+    pub payment_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub created_at: i64,
+    pub status: String,
+    pub next_attempt_at: Option<i64>,
+    pub attempts: i64,
+    pub retries_used: i64,
+    pub body: String,
+}
+impl Row for MessageRow {}
+
+pub const MESSAGE_COLUMNS: &str = "id, webhook_id, payment_id, sequence, event_type, created_at, status, next_attempt_at, attempts, retries_used, body";
+
+impl MessageRow {
+    pub fn delivery(&self) -> Result<Delivery> {
+        Ok(Delivery {
+            status: MessageStatus::parse(&self.status)
+                .ok_or_else(|| internal("stored message status", &self.status))?,
+            next_attempt_at: self.next_attempt_at.map(|t| UnixMillis(t.max(0) as u64)),
+            attempts: self.attempts.clamp(0, i64::from(u32::MAX)) as u32,
+            retries_used: self.retries_used.clamp(0, i64::from(u32::MAX)) as u32,
+        })
+    }
+
+    fn summary(&self, origin: &str) -> serde_json::Value {
+        let me = format!(
+            "{origin}/v1/webhooks/{}/messages/{}",
+            self.webhook_id, self.id
+        );
+        serde_json::json!({
+            "message_id": self.id,
+            "webhook_id": self.webhook_id,
+            "event_type": self.event_type,
+            "resource_id": self.payment_id,
+            "resource_type": "PAYMENT",
+            "sequence": self.sequence,
+            "created_date": UnixMillis(self.created_at.max(0) as u64).to_rfc3339(),
+            "status": self.status,
+            "attempts": self.attempts,
+            "next_attempt_date": self.next_attempt_at.map(|t| UnixMillis(t.max(0) as u64).to_rfc3339()),
+            "_links": {
+                "self": { "href": me, "method": "GET" },
+                "attempts": { "href": format!("{me}/attempts"), "method": "GET" },
+                "resend": { "href": format!("{me}/resend"), "method": "POST" },
+            },
+        })
+    }
+}
+
+/// Updates a message's delivery columns.
+pub fn store_delivery(sql: &SqlStorage, id: &str, d: &Delivery) -> Result<()> {
+    sql.exec(
+        "UPDATE webhook_messages SET status = ?, next_attempt_at = ?, attempts = ?, retries_used = ?
+         WHERE id = ?",
+        vec![
+            d.status.as_str().into(),
+            d.next_attempt_at.map(|t| t.as_millis() as i64).into(),
+            int(u64::from(d.attempts)),
+            int(u64::from(d.retries_used)),
+            id.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+fn load_message(sql: &SqlStorage, webhook_id: &str, id: &str) -> Result<Option<MessageRow>> {
+    let rows: Vec<MessageRow> = query(
+        sql,
+        &format!("SELECT {MESSAGE_COLUMNS} FROM webhook_messages WHERE id = ? AND webhook_id = ?"),
+        vec![id.into(), webhook_id.into()],
+    )?;
+    Ok(rows.into_iter().next())
+}
+
+fn messages(ctx: &Ctx<'_>, id: &str, query_string: &str) -> Result<Reply> {
+    if load(ctx.sql, ctx.live, id)?.is_none() {
+        return Reply::error(&ApiError::not_found());
+    }
+    let q = match MessageQuery::parse(query_string) {
+        Ok(q) => q,
+        Err(err) => return Reply::error(&err),
+    };
+    let (condition, mut args) = match q.status {
+        Some(status) => (
+            "webhook_id = ? AND status = ?",
+            vec![id.into(), status.as_str().into()],
+        ),
+        None => ("webhook_id = ?", vec![id.into()]),
+    };
+    let total = super::payments::count(
+        ctx.sql,
+        &format!("SELECT count(*) AS n FROM webhook_messages WHERE {condition}"),
+        args.clone(),
+    )?;
+    args.push(int(q.display_size));
+    args.push(int(q.offset()));
+    let rows: Vec<MessageRow> = query(
+        ctx.sql,
+        &format!(
+            "SELECT {MESSAGE_COLUMNS} FROM webhook_messages WHERE {condition}
+             ORDER BY created_at DESC, sequence DESC, id DESC LIMIT ? OFFSET ?"
+        ),
+        args,
+    )?;
+    let results: Vec<_> = rows.iter().map(|r| r.summary(ctx.origin)).collect();
+    let list_url = format!("{}/v1/webhooks/{id}/messages", ctx.origin);
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "total": total,
+            "count": results.len(),
+            "page": q.page,
+            "results": results,
+            "_links": q.page_links(&list_url, total),
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+struct AttemptRow {
+    attempt: i64,
+    at: i64,
+    status_code: Option<i64>,
+    failure: Option<String>,
+    response_ms: i64,
+}
+impl Row for AttemptRow {}
+
+fn attempt_views(sql: &SqlStorage, message_id: &str) -> Result<Vec<serde_json::Value>> {
+    let rows: Vec<AttemptRow> = query(
+        sql,
+        "SELECT attempt, at, status_code, failure, response_ms FROM webhook_attempts
+         WHERE message_id = ? ORDER BY attempt",
+        vec![message_id.into()],
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|a| {
+            let ok = a.status_code.is_some_and(|c| (200..300).contains(&c));
+            serde_json::json!({
+                "attempt": a.attempt,
+                "attempted_date": UnixMillis(a.at.max(0) as u64).to_rfc3339(),
+                "result": if ok { "successful" } else { "failed" },
+                "status_code": a.status_code,
+                "failure_reason": a.failure,
+                "response_time_ms": a.response_ms,
+            })
+        })
+        .collect())
+}
+
+fn message(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
+    if load(ctx.sql, ctx.live, id)?.is_none() {
+        return Reply::error(&ApiError::not_found());
+    }
+    let Some(row) = load_message(ctx.sql, id, mid)? else {
+        return Reply::error(&ApiError::not_found());
+    };
+    let mut view = row.summary(ctx.origin);
+    view["delivery_attempts"] = serde_json::Value::Array(attempt_views(ctx.sql, mid)?);
+    // The body goes in as the stored text, byte for byte what was signed and sent (parsing
+    // it into a map would reorder its fields).
+    let mut text = serde_json::to_string(&view).map_err(|e| internal("serialise message", e))?;
+    if serde_json::from_str::<serde::de::IgnoredAny>(&row.body).is_err() || !text.ends_with('}') {
+        return Err(internal("stored message", "not JSON"));
+    }
+    text.pop();
+    text.push_str(",\"body\":");
+    text.push_str(&row.body);
+    text.push('}');
+    Ok(Reply {
+        status: 200,
+        body: Some(text),
+    })
+}
+
+fn attempts(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
+    if load(ctx.sql, ctx.live, id)?.is_none() || load_message(ctx.sql, id, mid)?.is_none() {
+        return Reply::error(&ApiError::not_found());
+    }
+    let results = attempt_views(ctx.sql, mid)?;
+    Reply::json(
+        200,
+        &serde_json::json!({ "count": results.len(), "results": results }),
+    )
+}
+
+fn resend(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
+    let Some(hook) = load(ctx.sql, ctx.live, id)? else {
+        return Reply::error(&ApiError::not_found());
+    };
+    let Some(row) = load_message(ctx.sql, id, mid)? else {
+        return Reply::error(&ApiError::not_found());
+    };
+    if !hook.webhook()?.active {
+        return Reply::error(&ApiError::with_description(
+            ErrorCode::P0102,
+            "Invalid attribute value: status. The webhook is inactive: reactivate it to resend messages",
+        ).with_field("status"));
+    }
+    let now = clock::now();
+    let delivery = row.delivery()?.resend(now);
+    store_delivery(ctx.sql, mid, &delivery)?;
+    ctx.wake_by(now);
+    let Some(row) = load_message(ctx.sql, id, mid)? else {
+        return Reply::error(&ApiError::not_found());
+    };
+    Reply::json(202, &row.summary(ctx.origin))
+}
+
+/// `GET /webhooks/accounts/{account}/public-key` (unauthenticated): the account's ed25519
+/// public key for `v1a` signatures, or 404 before its first webhook made one.
+pub fn public_key_response(sql: &SqlStorage, account: &super::Account) -> Result<worker::Response> {
+    match public_key(sql)? {
+        Some(key) => crate::http::json(
+            200,
+            &serde_json::json!({
+                "account_id": account.id.to_string(),
+                "algorithm": "ed25519",
+                "public_key": key,
+            }),
+        ),
+        None => crate::http::api_error(&ApiError::not_found()),
+    }
+}
