@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod api;
+pub mod base64url;
 pub mod card;
 pub mod credentials;
 pub mod event;
