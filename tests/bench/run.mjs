@@ -2,6 +2,7 @@
 // baseline measured in the same run; nothing here fails a build on timing.
 import { sizes } from './sizes.mjs';
 import { coreBench, printCoreBench } from './core.mjs';
+import { checkoutBench, printCheckoutBench } from './checkout.mjs';
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log('\nSizes (gzip -9)');
@@ -12,3 +13,5 @@ for (const s of sizes()) {
 }
 
 printCoreBench(coreBench());
+
+printCheckoutBench(await checkoutBench());
