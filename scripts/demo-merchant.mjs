@@ -9,6 +9,8 @@
 import { createServer } from 'node:http';
 import { readFileSync, existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -114,7 +116,7 @@ export function startMerchant({ gateway, apiKey, port = 0, host = 'localhost' })
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const [gateway, port, keyArg] = process.argv.slice(2);
   const apiKey = existsSync(keyArg) ? JSON.parse(readFileSync(keyArg, 'utf8')).api_key : keyArg;
   const merchant = await startMerchant({ gateway, apiKey, port: Number(port) });

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-8787}
+SHOP_PORT=${SHOP_PORT:-$((PORT + 1))}
 STATE_DIR=${STATE_DIR:-.wrangler/state}
 BASE="http://127.0.0.1:$PORT"
 mkdir -p "$STATE_DIR"
@@ -12,8 +13,10 @@ mkdir -p "$STATE_DIR"
 CI=true setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
   --show-interactive-dev-session=false &
 wrangler_pid=$!
+shop_pid=
 stop() {
   trap - INT TERM EXIT
+  [ -n "$shop_pid" ] && kill -TERM "$shop_pid" 2>/dev/null || true
   kill -TERM -- "-$wrangler_pid" 2>/dev/null || true
   for _ in $(seq 1 50); do kill -0 -- "-$wrangler_pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL -- "-$wrangler_pid" 2>/dev/null || true
@@ -27,7 +30,12 @@ for _ in $(seq 1 120); do
 done
 curl -sf "$BASE/healthz" >/dev/null || { echo "the gateway did not become healthy" >&2; exit 1; }
 
-node scripts/seed-demo.mjs "$BASE" "$STATE_DIR"
+node scripts/seed-demo.mjs "$BASE" "$STATE_DIR" "http://localhost:$SHOP_PORT"
+
+# The demo shop's merchant backend: holds the demo API key, creates payments, and serves the
+# shop on another origin (localhost vs 127.0.0.1) so the embedded checkout is cross-origin.
+node scripts/demo-merchant.mjs "$BASE" "$SHOP_PORT" "$STATE_DIR/demo-account.json" &
+shop_pid=$!
 
 cat <<MSG
 
@@ -36,7 +44,8 @@ cat <<MSG
     Health          $BASE/healthz
     API base        $BASE/v1
     Card form       $BASE/checkout/preview
-    Demo shop       $BASE/shop/
+    Demo shop       http://localhost:$SHOP_PORT/   (redirect and embedded checkout)
+    Guide           $BASE/shop/guide.html
 
 MSG
 wait "$wrangler_pid"
