@@ -8,11 +8,17 @@ import { api, newAccount } from '../support/api.mjs';
 import { startMerchant } from '../../scripts/demo-merchant.mjs';
 
 const BASE = process.env.KASSA_URL;
-let browser; let merchant; let key;
+let browser; let merchant; let key; let expiring;
 before(async () => {
   browser = await launchBrowser();
   ({ key } = await newAccount());
   merchant = await startMerchant({ gateway: BASE, apiKey: key });
+  // A payment on an account whose payments expire after a minute, created first so the
+  // expired page can be checked at the end of this file.
+  const short = await newAccount({ payment_expiry_minutes: 1 });
+  expiring = (await api(short.key, '/payments', {
+    method: 'POST', body: { amount: 100, reference: 'EXPIRES', description: 'Expires', return_url: 'https://shop.example/return' },
+  })).json;
 });
 after(async () => { await browser?.close(); await merchant?.close(); });
 
@@ -191,5 +197,19 @@ test('every hosted page has no serious or critical accessibility violations', as
   await page.goto(payment._links.next_url.href.replace(/\/secure\/.*/, '/secure/not-a-token'));
   assert.match(await page.locator('h1').textContent(), /not valid/);
   assert.deepEqual(await seriousA11yViolations(page), [], 'link not valid');
+  await context.close();
+});
+
+test('an expired payment shows the expired page, without accessibility violations', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(expiring._links.next_url.href);
+  // Waits for the minute to pass (a condition, not a timing assertion).
+  while (!(await page.locator('#outcome').count())) {
+    await new Promise((r) => setTimeout(r, 2000));
+    await page.reload();
+  }
+  assert.equal(await page.locator('#outcome').textContent(), 'Your payment session has expired');
+  assert.deepEqual(await seriousA11yViolations(page), []);
   await context.close();
 });
