@@ -15,6 +15,10 @@ export WRANGLER_SEND_METRICS := false
 
 WASM_TARGET := wasm32-unknown-unknown
 WASM_RELEASE := target/$(WASM_TARGET)/release
+# The widget's own profile (Cargo.toml): everything at opt-level z. Paths are remapped so
+# the shipped wasm carries no build machine paths (and fewer bytes) in panic locations.
+WASM_WIDGET := target/$(WASM_TARGET)/widget
+WIDGET_RUSTFLAGS := --remap-path-prefix=$(HOME)/.cargo/registry/src/= --remap-path-prefix=$(CURDIR)/=
 PUBLIC := dist/public
 # Features every browser we support has; wasm-opt must not strip or invent others.
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
@@ -55,10 +59,10 @@ build-worker:
 
 build-widget:
 	@echo "==> Building the checkout widget (kassa-checkout)"
-	cargo build -p kassa-checkout --target $(WASM_TARGET) --release
+	RUSTFLAGS="$(WIDGET_RUSTFLAGS)" cargo build -p kassa-checkout --target $(WASM_TARGET) --profile widget
 	mkdir -p $(PUBLIC)/assets/checkout
 	wasm-bindgen --target web --no-typescript --out-dir $(PUBLIC)/assets/checkout \
-		$(WASM_RELEASE)/kassa_checkout.wasm
+		$(WASM_WIDGET)/kassa_checkout.wasm
 	wasm-opt $(WASM_OPT_FLAGS) $(PUBLIC)/assets/checkout/kassa_checkout_bg.wasm \
 		-o $(PUBLIC)/assets/checkout/kassa_checkout_bg.wasm
 	esbuild --minify --format=esm --log-level=warning --allow-overwrite \

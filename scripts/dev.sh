@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-8787}
+SHOP_PORT=${SHOP_PORT:-$((PORT + 1))}
 STATE_DIR=${STATE_DIR:-.wrangler/state}
 BASE="http://127.0.0.1:$PORT"
 INBOX_PORT=${INBOX_PORT:-$((PORT + 2))}
@@ -17,9 +18,11 @@ wrangler_pid=$!
 # The local webhook inbox: records deliveries and shows whether their signatures verify.
 node scripts/webhook-inbox.mjs "$INBOX_PORT" "$BASE" "$STATE_DIR" &
 inbox_pid=$!
+shop_pid=
 stop() {
   trap - INT TERM EXIT
   kill -TERM "$inbox_pid" 2>/dev/null || true
+  [ -n "$shop_pid" ] && kill -TERM "$shop_pid" 2>/dev/null || true
   kill -TERM -- "-$wrangler_pid" 2>/dev/null || true
   for _ in $(seq 1 50); do kill -0 -- "-$wrangler_pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL -- "-$wrangler_pid" 2>/dev/null || true
@@ -33,7 +36,12 @@ for _ in $(seq 1 120); do
 done
 curl -sf "$BASE/healthz" >/dev/null || { echo "the gateway did not become healthy" >&2; exit 1; }
 
-node scripts/seed-demo.mjs "$BASE" "$STATE_DIR" "$INBOX/hooks"
+node scripts/seed-demo.mjs "$BASE" "$STATE_DIR" "$INBOX/hooks" "http://localhost:$SHOP_PORT"
+
+# The demo shop's merchant backend: holds the demo API key, creates payments, and serves the
+# shop on another origin (localhost vs 127.0.0.1) so the embedded checkout is cross-origin.
+node scripts/demo-merchant.mjs "$BASE" "$SHOP_PORT" "$STATE_DIR/demo-account.json" &
+shop_pid=$!
 
 cat <<MSG
 
@@ -42,7 +50,8 @@ cat <<MSG
     Health          $BASE/healthz
     API base        $BASE/v1
     Card form       $BASE/checkout/preview
-    Demo shop       $BASE/shop/
+    Demo shop       http://localhost:$SHOP_PORT/   (redirect and embedded checkout)
+    Guide           $BASE/shop/guide.html
     Webhook inbox   $INBOX/  (the demo account's webhook delivers here)
 
 MSG

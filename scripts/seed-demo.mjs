@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [base, stateDir, inboxUrl] = process.argv.slice(2);
+const [base, stateDir, inboxUrl, shopOrigin] = process.argv.slice(2);
 const vars = Object.fromEntries(readFileSync('.dev.vars', 'utf8').split('\n')
   .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l.trim())).filter(Boolean).map((m) => [m[1], m[2]]));
 const saved = join(stateDir, 'demo-account.json');
@@ -47,6 +47,15 @@ async function ensureInboxWebhook() {
   if (res.status !== 201) throw new Error(`registering the inbox webhook failed: ${res.status}`);
 }
 if (inboxUrl) await ensureInboxWebhook();
+// The demo shop's origin may embed the checkout iframe (embedded checkout's frame-ancestors).
+if (shopOrigin) {
+  const res = await fetch(`${base}/admin/v1/accounts/${account.account_id}`, {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${vars.ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ allowed_origins: [shopOrigin] }),
+  });
+  if (res.status !== 200) throw new Error(`registering the demo shop's origin failed: ${res.status}`);
+}
 
 console.log(`
   Demo account ${account.account_id}; its test API key (keep it local):

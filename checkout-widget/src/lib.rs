@@ -1,18 +1,20 @@
 //! Kassa's checkout widget: a thin DOM shell over `kassa-core`.
 //!
-//! It renders the card form inside the gateway's own origin (hosted page or iframe),
+//! It takes over the card form the gateway renders on its own origin (hosted page or iframe),
 //! validates with the same `kassa-core` rules the server uses, and — once the payer submits —
 //! seals the card details so plaintext card data never leaves the page unencrypted.
 
 use wasm_bindgen::prelude::*;
 
-mod form;
+mod embed;
+mod enhance;
+mod errors;
 mod live;
-mod options;
+mod seal;
 
 pub use kassa_core::card::Language;
 pub use live::{on_expiry_input, on_number_input, NumberFeedback};
-pub use options::MountOptions;
+pub use seal::{validate_and_seal, NotSealed, SealConfig};
 
 /// The gateway version this widget was built from; the server reports the same in `/healthz`.
 #[wasm_bindgen]
@@ -20,12 +22,10 @@ pub fn version() -> String {
     kassa_core::version::VERSION.to_string()
 }
 
-/// Renders the card form into `container` and wires live formatting and brand display.
-///
-/// `options` is a plain JS object (`{ language: "en" | "cy" }`); unknown keys are rejected so
-/// that a typo in an integration fails loudly instead of being silently ignored.
+/// Takes over the hosted card form (server-rendered, working without JavaScript): live
+/// formatting, validation with `kassa-core`, and sealing on submit so only the sealed token
+/// is posted. On an embed page it also answers the merchant page's `pay()`.
 #[wasm_bindgen]
-pub fn mount(container: web_sys::Element, options: JsValue) -> Result<(), JsValue> {
-    let options = MountOptions::from_js(options)?;
-    form::render(&container, &options)
+pub fn enhance(form: web_sys::HtmlFormElement) -> Result<(), JsValue> {
+    enhance::enhance(form).map(|_| ())
 }

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod api;
 pub mod at_rest;
+pub mod base64url;
 pub mod card;
 pub mod credentials;
 pub mod event;

@@ -34,11 +34,11 @@
 //! A token is not single-use by itself: its short lifetime bounds replay, and the payment
 //! it is bound to can only be authorised once.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as BASE64URL;
-use base64::Engine;
+use crate::base64url;
 use core::fmt;
 use sha2::{Digest, Sha256};
 
+use crate::card::{CardInput, ExpiryInput, ValidatedCard};
 use crate::hpke::{self, wipe_string, wipe_vec};
 use crate::ids::PaymentId;
 use crate::time::{UnixMillis, MINUTE_MS};
@@ -195,13 +195,11 @@ impl SealingPublicKey {
 
     /// Unpadded base64url of the 32 key bytes (43 characters), for config and the widget.
     pub fn to_base64url(&self) -> String {
-        BASE64URL.encode(self.key.as_bytes())
+        base64url::encode(self.key.as_bytes())
     }
 
     pub fn from_base64url(text: &str) -> Result<Self, SealingKeyError> {
-        let bytes = BASE64URL
-            .decode(text.trim())
-            .map_err(|_| SealingKeyError::Malformed)?;
+        let bytes = base64url::decode(text.trim()).ok_or(SealingKeyError::Malformed)?;
         let bytes = <[u8; 32]>::try_from(bytes).map_err(|_| SealingKeyError::Malformed)?;
         Self::from_bytes(bytes)
     }
@@ -241,6 +239,17 @@ impl SealingSecretKey {
         let key = hpke::PrivateKey::from_bytes(bytes);
         let public = SealingPublicKey::from_hpke(*key.public_key());
         SealingSecretKey { key, public }
+    }
+
+    /// The key as configured in the worker's `CARD_SEALING_KEY` secret: unpadded base64url
+    /// of the 32 secret bytes.
+    pub fn from_base64url(text: &str) -> Result<Self, SealingKeyError> {
+        let mut bytes = base64url::decode(text.trim()).ok_or(SealingKeyError::Malformed)?;
+        let key = <[u8; 32]>::try_from(bytes.as_slice())
+            .map(Self::from_bytes)
+            .map_err(|_| SealingKeyError::Malformed);
+        wipe_vec(&mut bytes);
+        key
     }
 
     /// Derives a key from at least 32 bytes of key material (HPKE `DeriveKeyPair`), e.g.
@@ -307,6 +316,32 @@ pub struct CardSecrets {
 }
 
 impl CardSecrets {
+    /// What the widget seals once the card passed `card::validate_card`: digits only, the
+    /// expiry as numbers, the trimmed code and name.
+    pub fn from_validated(card: &ValidatedCard) -> CardSecrets {
+        CardSecrets {
+            number: card.number().to_string(),
+            expiry_month: card.expiry().month,
+            expiry_year: card.expiry().year,
+            cvc: card.cvc().to_string(),
+            cardholder_name: card.cardholder_name().to_string(),
+        }
+    }
+
+    /// The card form's fields as if the payer had typed these values, so an opened token
+    /// goes through exactly the validation a form posted without JavaScript does.
+    pub fn to_card_input(&self) -> CardInput {
+        CardInput {
+            number: self.number.clone(),
+            expiry: ExpiryInput::Separate {
+                month: self.expiry_month.to_string(),
+                year: self.expiry_year.to_string(),
+            },
+            cvc: self.cvc.clone(),
+            cardholder_name: self.cardholder_name.clone(),
+        }
+    }
+
     /// The number as `424242******4242`: the first 6 and last 4 digits when there are at
     /// least 16 (what PCI DSS allows to be shown), only the last 4 for 12 to 15 digits, and
     /// nothing for anything shorter, where 4 digits would be too large a share.
@@ -465,15 +500,15 @@ pub fn seal_card(
         "{TOKEN_VERSION}.{}.{}.{}",
         key.key_id(),
         now.as_millis(),
-        BASE64URL.encode(binding.as_bytes())
+        base64url::encode(binding.as_bytes())
     );
     let sealed = hpke::seal(&key.key, HPKE_INFO, header.as_bytes(), &plaintext, ikm_e);
     wipe_vec(&mut plaintext);
     let (enc, ct) = sealed.map_err(SealError::Hpke)?;
     let token = format!(
         "{header}.{}.{}",
-        BASE64URL.encode(enc),
-        BASE64URL.encode(&ct)
+        base64url::encode(enc),
+        base64url::encode(&ct)
     );
     // Field limits keep every token well under this; checked anyway so that `seal_card`
     // can never produce a token that `open_card` would refuse.
@@ -538,17 +573,13 @@ fn parse(token: &str) -> Result<Parsed<'_>, TokenError> {
         return Err(TokenError::Malformed);
     }
     let created = parse_created(created_text).ok_or(TokenError::Malformed)?;
-    let binding = BASE64URL
-        .decode(binding_text)
-        .ok()
+    let binding = base64url::decode(binding_text)
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or(TokenError::Malformed)?;
-    let enc = BASE64URL
-        .decode(enc)
-        .ok()
+    let enc = base64url::decode(enc)
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
         .ok_or(TokenError::Malformed)?;
-    let ct = BASE64URL.decode(ct).map_err(|_| TokenError::Malformed)?;
+    let ct = base64url::decode(ct).ok_or(TokenError::Malformed)?;
     if ct.len() < hpke::N_T {
         return Err(TokenError::Malformed);
     }
@@ -648,6 +679,43 @@ mod tests {
     }
 
     #[test]
+    fn secret_key_reads_base64url_and_rejects_other_lengths() {
+        let k = key();
+        let text = base64url::encode(k.to_bytes());
+        let read = SealingSecretKey::from_base64url(&text).unwrap();
+        assert_eq!(read.key_id(), k.key_id());
+        assert!(SealingSecretKey::from_base64url("abc").is_err());
+        assert!(SealingSecretKey::from_base64url(&base64url::encode([1u8; 31])).is_err());
+    }
+
+    #[test]
+    fn opened_card_validates_like_the_typed_form() {
+        let now = NOW;
+        let typed = CardInput {
+            number: "4242 4242 4242 4242".into(),
+            expiry: ExpiryInput::Combined("12 / 30".into()),
+            cvc: " 123 ".into(),
+            cardholder_name: " Mx Ada Lovelace ".into(),
+        };
+        let validated =
+            crate::card::validate_card(&typed, now, &crate::card::CardBrand::ALL).unwrap();
+        let k = key();
+        let token = seal_card(
+            &CardSecrets::from_validated(&validated),
+            k.public_key(),
+            &binding(),
+            now,
+            &[0x44; 32],
+        )
+        .unwrap();
+        let opened = open_card(&token, |_| Some(&k), &binding(), now).unwrap();
+        let again =
+            crate::card::validate_card(&opened.to_card_input(), now, &crate::card::CardBrand::ALL)
+                .unwrap();
+        assert_eq!(again, validated);
+    }
+
+    #[test]
     fn round_trip_and_format() {
         let k = key();
         let token = seal_sample(&k);
@@ -656,10 +724,10 @@ mod tests {
         assert_eq!(parts[0], "kst1");
         assert_eq!(parts[1], k.key_id());
         assert_eq!(parts[2], NOW.as_millis().to_string());
-        assert_eq!(BASE64URL.decode(parts[3]).unwrap(), binding().into_bytes());
+        assert_eq!(base64url::decode(parts[3]).unwrap(), binding().into_bytes());
         assert_eq!(parts[4].len(), 43);
         // 64 bytes of padded plaintext + 16 bytes of tag.
-        assert_eq!(BASE64URL.decode(parts[5]).unwrap().len(), 80);
+        assert_eq!(base64url::decode(parts[5]).unwrap().len(), 80);
         assert!(token
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-' || c == b'_'));
@@ -685,7 +753,7 @@ mod tests {
             k.key_id()
         );
         assert_eq!(
-            SealingPublicKey::from_base64url(&BASE64URL.encode([0u8; 32])),
+            SealingPublicKey::from_base64url(&base64url::encode([0u8; 32])),
             Err(SealingKeyError::SmallOrder)
         );
         assert_eq!(
@@ -698,7 +766,7 @@ mod tests {
         );
         let debug = format!("{k:?}");
         assert!(debug.contains(k.key_id()));
-        assert!(!debug.contains(&BASE64URL.encode(k.to_bytes())));
+        assert!(!debug.contains(&base64url::encode(k.to_bytes())));
     }
 
     #[test]
@@ -762,7 +830,7 @@ mod tests {
             parts[0],
             parts[1],
             parts[2],
-            BASE64URL.encode(other.as_bytes()),
+            base64url::encode(other.as_bytes()),
             parts[4],
             parts[5]
         );
@@ -829,7 +897,7 @@ mod tests {
             parts[2],
             parts[3],
             parts[4],
-            BASE64URL.encode([0u8; 15])
+            base64url::encode([0u8; 15])
         );
         assert_eq!(open(&short), Some(TokenError::Malformed));
     }

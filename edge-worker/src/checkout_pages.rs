@@ -1,10 +1,13 @@
-//! The hosted payment pages' HTML: card details, confirmation, waiting and outcome pages.
+//! The hosted payment pages' HTML: card details, confirmation, waiting and outcome pages,
+//! the embedded card form, in English and Welsh (`language: "cy"` on the payment).
 //!
 //! They follow the GOV.UK Design System's patterns (visible labels, hints, an error summary
-//! linked to each field) and work without JavaScript: every form posts to the worker.
+//! linked to each field) and work without JavaScript: every form posts to the worker. When
+//! the widget loads it takes the card form over (`data-kassa-*` attributes say what to seal
+//! for) and only the sealed card is posted.
 
-use crate::pages::{escape, Framing, Page};
-use kassa_core::card::{CardField, CardFieldError, Language};
+use crate::pages::{escape, origin_of, Framing, Page, WIDGET_JS};
+use kassa_core::card::{error_summary_title, CardBrand, CardField, CardFieldError, Language};
 use worker::{Response, Result};
 
 /// What the pages show about the payment.
@@ -12,13 +15,150 @@ pub struct Summary<'a> {
     pub description: &'a str,
     pub amount: &'a str,
     pub language: Language,
+    /// Where the payer goes back to, directly or after a form post.
+    pub return_url: &'a str,
+}
+
+/// What the widget needs to seal card details for this form.
+pub struct Sealing<'a> {
+    /// The gateway's public sealing key, base64url.
+    pub public_key: &'a str,
+    /// `payment:<id>`: the sealed card opens only for this payment.
+    pub binding: &'a str,
+    /// The server's clock, so tokens carry the server's time even if the device's is off.
+    pub now_ms: u64,
+    pub accepted: &'a [CardBrand],
+}
+
+/// The embedded form's parent: the registered origin of the merchant's page and the
+/// channel id of this mount. `session` is the payment session, carried in the form rather
+/// than a cookie (third-party cookies are unreliable in iframes).
+pub struct Embed<'a> {
+    pub parent_origin: &'a str,
+    pub channel: &'a str,
+    pub session: &'a str,
+    pub frame_ancestors: &'a [String],
+}
+
+/// The pages' words in one language. Welsh follows GOV.UK Pay's own Welsh pages.
+pub struct Copy {
+    pub enter_card_details: &'static str,
+    pub total_amount: &'static str,
+    pub card_number: &'static str,
+    pub expiry_date: &'static str,
+    pub expiry_hint: &'static str,
+    pub name_on_card: &'static str,
+    pub security_code: &'static str,
+    pub security_code_hint: &'static str,
+    pub error_prefix: &'static str,
+    pub continue_button: &'static str,
+    pub cancel_payment: &'static str,
+    pub confirm_title: &'static str,
+    pub confirm_button: &'static str,
+    pub back_to_service: &'static str,
+    pub skip_link: &'static str,
+    pub card_details: &'static str,
+}
+
+const EN: Copy = Copy {
+    enter_card_details: "Enter card details",
+    total_amount: "Total amount:",
+    card_number: "Card number",
+    expiry_date: "Expiry date",
+    expiry_hint: "For example, 10/27",
+    name_on_card: "Name on card",
+    security_code: "Card security code",
+    security_code_hint:
+        "The last 3 digits on the back of the card (American Express: the 4 digits on the front)",
+    error_prefix: "Error:",
+    continue_button: "Continue",
+    cancel_payment: "Cancel payment",
+    confirm_title: "Confirm your payment",
+    confirm_button: "Confirm payment",
+    back_to_service: "Go back to the service",
+    skip_link: "Skip to main content",
+    card_details: "Card details",
+};
+
+const CY: Copy = Copy {
+    enter_card_details: "Rhowch fanylion y cerdyn",
+    total_amount: "Cyfanswm:",
+    card_number: "Rhif y cerdyn",
+    expiry_date: "Dyddiad dod i ben",
+    expiry_hint: "Er enghraifft, 10/27",
+    name_on_card: "Enw ar y cerdyn",
+    security_code: "Cod diogelwch y cerdyn",
+    security_code_hint:
+        "Y 3 digid olaf ar gefn y cerdyn (American Express: y 4 digid ar flaen y cerdyn)",
+    error_prefix: "Gwall:",
+    continue_button: "Yn eich blaen",
+    cancel_payment: "Canslo\u{2019}r taliad",
+    confirm_title: "Cadarnhewch eich taliad",
+    confirm_button: "Cadarnhau\u{2019}r taliad",
+    back_to_service: "Ewch yn ôl i\u{2019}r gwasanaeth",
+    skip_link: "Neidio i\u{2019}r prif gynnwys",
+    card_details: "Manylion y cerdyn",
+};
+
+pub const fn copy(lang: Language) -> &'static Copy {
+    match lang {
+        Language::En => &EN,
+        Language::Cy => &CY,
+    }
+}
+
+/// Pages for payments the payer can no longer act on (or not yet).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Outcome {
+    Expired,
+    Declined,
+    Cancelled,
+    Error,
+    Processing,
+}
+
+impl Outcome {
+    /// Title and explanation.
+    pub const fn text(self, lang: Language) -> (&'static str, &'static str) {
+        match (self, lang) {
+            (Outcome::Expired, Language::En) => ("Your payment session has expired", "You have not been charged."),
+            (Outcome::Expired, Language::Cy) => ("Mae eich sesiwn talu wedi dod i ben", "Nid oes tâl wedi\u{2019}i godi arnoch."),
+            (Outcome::Declined, Language::En) => (
+                "Your payment was declined",
+                "Your card was not charged. You can go back to the service and try again with another card.",
+            ),
+            (Outcome::Declined, Language::Cy) => (
+                "Cafodd eich taliad ei wrthod",
+                "Nid oes tâl wedi\u{2019}i godi ar eich cerdyn. Gallwch fynd yn ôl i\u{2019}r gwasanaeth a rhoi cynnig arall arni gyda cherdyn arall.",
+            ),
+            (Outcome::Cancelled, Language::En) => ("Your payment has been cancelled", "You have not been charged."),
+            (Outcome::Cancelled, Language::Cy) => ("Mae eich taliad wedi cael ei ganslo", "Nid oes tâl wedi\u{2019}i godi arnoch."),
+            (Outcome::Error, Language::En) => (
+                "We could not take your payment",
+                "There was a problem processing your payment. You have not been charged. Go back to the service and try again.",
+            ),
+            (Outcome::Error, Language::Cy) => (
+                "Nid oeddem yn gallu cymryd eich taliad",
+                "Roedd problem wrth brosesu eich taliad. Nid oes tâl wedi\u{2019}i godi arnoch. Ewch yn ôl i\u{2019}r gwasanaeth a rhowch gynnig arall arni.",
+            ),
+            (Outcome::Processing, Language::En) => (
+                "Your payment is being processed",
+                "Do not pay again. Refresh this page in a moment to see the result.",
+            ),
+            (Outcome::Processing, Language::Cy) => (
+                "Mae eich taliad yn cael ei brosesu",
+                "Peidiwch â thalu eto. Adnewyddwch y dudalen hon mewn munud i weld y canlyniad.",
+            ),
+        }
+    }
 }
 
 fn amount_panel(s: &Summary<'_>) -> String {
     format!(
         "<div class=\"payment-summary\"><p class=\"payment-summary__description\">{}</p>\
-         <p class=\"payment-summary__amount\">Total amount: <strong>{}</strong></p></div>",
+         <p class=\"payment-summary__amount\">{} <strong>{}</strong></p></div>",
         escape(s.description),
+        copy(s.language).total_amount,
         escape(s.amount)
     )
 }
@@ -30,52 +170,46 @@ pub struct Prefill<'a> {
     pub name: &'a str,
 }
 
-pub fn card_form(
-    s: &Summary<'_>,
-    action: &str,
-    cancel_action: &str,
-    csrf: &str,
-    errors: &[CardFieldError],
-    prefill: &Prefill<'_>,
-) -> Result<Response> {
-    let lang = s.language;
-    let error_for = |field: CardField| errors.iter().find(|e| e.field == field);
-    let mut html = String::new();
-    if !errors.is_empty() {
-        html.push_str(
-            "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" id=\"error-summary\">\
-             <h2 class=\"error-summary__title\">There is a problem</h2><ul>",
-        );
-        for e in errors {
-            html.push_str(&format!(
-                "<li><a href=\"#{}\">{}</a></li>",
-                e.field.id(),
-                escape(e.message(lang))
-            ));
-        }
-        html.push_str("</ul></div>");
+fn error_summary(lang: Language, errors: &[CardFieldError], notice: Option<&str>) -> String {
+    if errors.is_empty() && notice.is_none() {
+        return String::new();
     }
-    html.push_str("<h1>Enter card details</h1>");
-    html.push_str(&amount_panel(s));
-    html.push_str(&format!(
-        "<form method=\"post\" action=\"{}\" novalidate class=\"card-form\" id=\"card-details\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        escape(action),
-        escape(csrf)
-    ));
+    let mut html = format!(
+        "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" id=\"error-summary\">\
+         <h2 class=\"error-summary__title\">{}</h2><ul>",
+        error_summary_title(lang)
+    );
+    if let Some(notice) = notice {
+        html.push_str(&format!("<li>{}</li>", escape(notice)));
+    }
+    for e in errors {
+        html.push_str(&format!(
+            "<li><a href=\"#{}\">{}</a></li>",
+            e.field.id(),
+            escape(e.message(lang))
+        ));
+    }
+    html.push_str("</ul></div>");
+    html
+}
+
+/// The four card fields, as the server renders them and the widget takes them over.
+fn card_fields(lang: Language, errors: &[CardFieldError], prefill: &Prefill<'_>) -> String {
+    let c = copy(lang);
+    let error_for = |field: CardField| errors.iter().find(|e| e.field == field);
     let fields: [(CardField, &str, &str, &str, bool, &str); 4] = [
-        (CardField::Number, "Card number", "", "cc-number", true, ""),
+        (CardField::Number, c.card_number, "", "cc-number", true, ""),
         (
             CardField::Expiry,
-            "Expiry date",
-            "For example, 10/27",
+            c.expiry_date,
+            c.expiry_hint,
             "cc-exp",
             true,
             prefill.expiry,
         ),
         (
             CardField::Name,
-            "Name on card",
+            c.name_on_card,
             "",
             "cc-name",
             false,
@@ -83,13 +217,14 @@ pub fn card_form(
         ),
         (
             CardField::Cvc,
-            "Card security code",
-            "The last 3 digits on the back of the card (American Express: the 4 digits on the front)",
+            c.security_code,
+            c.security_code_hint,
             "cc-csc",
             true,
             "",
         ),
     ];
+    let mut html = String::new();
     for (field, label, hint, autocomplete, numeric, value) in fields {
         let id = field.id();
         let error = error_for(field);
@@ -104,7 +239,8 @@ pub fn card_form(
             Some(e) => {
                 described.push(format!("{id}-error"));
                 format!(
-                    "<p class=\"error-message\" id=\"{id}-error\"><span class=\"visually-hidden\">Error:</span> {}</p>",
+                    "<p class=\"error-message\" id=\"{id}-error\"><span class=\"visually-hidden\">{}</span> {}</p>",
+                    c.error_prefix,
                     escape(e.message(lang))
                 )
             }
@@ -126,23 +262,145 @@ pub fn card_form(
             invalid = if error.is_some() { " aria-invalid=\"true\"" } else { "" },
         ));
     }
-    html.push_str(
-        "<button type=\"submit\" class=\"button\" id=\"submit-card-details\">Continue</button></form>",
-    );
+    html
+}
+
+/// The `data-kassa-*` attributes the widget reads.
+fn sealing_attributes(lang: Language, sealing: &Sealing<'_>) -> String {
+    let brands: Vec<&str> = sealing.accepted.iter().map(|b| b.id()).collect();
+    format!(
+        " data-kassa-key=\"{}\" data-kassa-binding=\"{}\" data-kassa-now=\"{}\" \
+         data-kassa-brands=\"{}\" data-kassa-lang=\"{}\"",
+        escape(sealing.public_key),
+        escape(sealing.binding),
+        sealing.now_ms,
+        brands.join(" "),
+        lang.as_str()
+    )
+}
+
+/// The module script that loads the widget and hands it the card form.
+fn widget_script() -> String {
+    format!(
+        "import init, {{ enhance }} from '{WIDGET_JS}';\
+         await init();\
+         enhance(document.getElementById('card-details'));"
+    )
+}
+
+#[allow(clippy::too_many_arguments)] // one page, many independent parts
+pub fn card_form(
+    s: &Summary<'_>,
+    action: &str,
+    cancel_action: &str,
+    csrf: &str,
+    errors: &[CardFieldError],
+    notice: Option<&str>,
+    prefill: &Prefill<'_>,
+    sealing: Option<&Sealing<'_>>,
+) -> Result<Response> {
+    let lang = s.language;
+    let c = copy(lang);
+    let mut html = error_summary(lang, errors, notice);
+    html.push_str(&format!("<h1>{}</h1>", c.enter_card_details));
+    html.push_str(&amount_panel(s));
     html.push_str(&format!(
-        "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <button type=\"submit\" class=\"button button--secondary\" id=\"cancel-payment\">Cancel payment</button></form>",
-        escape(cancel_action),
+        "<form method=\"post\" action=\"{}\" novalidate class=\"card-form\" id=\"card-details\"{}>\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        escape(action),
+        sealing
+            .map(|x| sealing_attributes(lang, x))
+            .unwrap_or_default(),
         escape(csrf)
     ));
+    html.push_str(&card_fields(lang, errors, prefill));
+    html.push_str(&format!(
+        "<button type=\"submit\" class=\"button\" id=\"submit-card-details\">{}</button></form>",
+        c.continue_button
+    ));
+    html.push_str(&cancel_form(cancel_action, csrf, c));
     Page {
-        title: "Enter card details",
+        title: c.enter_card_details,
         lang: lang.as_str(),
         body: html,
-        script: None,
+        script: sealing.map(|_| widget_script()),
         framing: Framing::Deny,
+        form_target: origin_of(s.return_url),
     }
-    .render(if errors.is_empty() { 200 } else { 422 })
+    .render(if errors.is_empty() && notice.is_none() {
+        200
+    } else {
+        422
+    })
+}
+
+fn cancel_form(cancel_action: &str, csrf: &str, c: &Copy) -> String {
+    format!(
+        "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <button type=\"submit\" class=\"button button--secondary\" id=\"cancel-payment\">{}</button></form>",
+        escape(cancel_action),
+        escape(csrf),
+        c.cancel_payment
+    )
+}
+
+/// The card form inside a merchant's iframe: fields only (the merchant's page shows the
+/// amount and its own Pay button, which calls `pay()`).
+pub fn embed_form(
+    s: &Summary<'_>,
+    action: &str,
+    csrf: &str,
+    sealing: &Sealing<'_>,
+    embed: &Embed<'_>,
+) -> Result<Response> {
+    let lang = s.language;
+    let c = copy(lang);
+    let body = format!(
+        "<h1 class=\"visually-hidden\">{title}</h1>\
+         <form method=\"post\" action=\"{action}\" novalidate class=\"card-form\" id=\"card-details\"{attrs} \
+         data-kassa-parent=\"{parent}\" data-kassa-channel=\"{channel}\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"session\" value=\"{session}\">\
+         {fields}</form>",
+        title = c.card_details,
+        action = escape(action),
+        attrs = sealing_attributes(lang, sealing),
+        parent = escape(embed.parent_origin),
+        channel = escape(embed.channel),
+        csrf = escape(csrf),
+        session = escape(embed.session),
+        fields = card_fields(lang, &[], &Prefill::default()),
+    );
+    Page {
+        title: c.card_details,
+        lang: lang.as_str(),
+        body,
+        script: Some(widget_script()),
+        framing: Framing::Origins(embed.frame_ancestors),
+        form_target: None,
+    }
+    .render(200)
+}
+
+/// The card form without a payment behind it, so the widget can be seen and tested on its
+/// own. It has no submit button: nothing can be sent from it.
+pub fn preview(sealing: &Sealing<'_>) -> Result<Response> {
+    let lang = Language::En;
+    let c = copy(lang);
+    let body = format!(
+        "<h1>{}</h1><form novalidate class=\"card-form\" id=\"card-details\"{}>{}</form>",
+        c.enter_card_details,
+        sealing_attributes(lang, sealing),
+        card_fields(lang, &[], &Prefill::default())
+    );
+    Page {
+        title: c.enter_card_details,
+        lang: lang.as_str(),
+        body,
+        script: Some(widget_script()),
+        framing: Framing::Deny,
+        form_target: None,
+    }
+    .render(200)
 }
 
 pub fn confirm(
@@ -153,71 +411,71 @@ pub fn confirm(
     cancel_action: &str,
     csrf: &str,
 ) -> Result<Response> {
+    let c = copy(s.language);
     let body = format!(
-        "<h1>Confirm your payment</h1>{panel}<dl class=\"summary-list\">\
-         <div><dt>Card number</dt><dd id=\"confirm-card\">{card}</dd></div>\
-         <div><dt>Name on card</dt><dd>{name}</dd></div></dl>\
+        "<h1>{title}</h1>{panel}<dl class=\"summary-list\">\
+         <div><dt>{card_label}</dt><dd id=\"confirm-card\">{card}</dd></div>\
+         <div><dt>{name_label}</dt><dd>{name}</dd></div></dl>\
          <form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <button type=\"submit\" class=\"button\" id=\"confirm\">Confirm payment</button></form>\
-         <form method=\"post\" action=\"{cancel}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <button type=\"submit\" class=\"button button--secondary\" id=\"cancel-payment\">Cancel payment</button></form>",
+         <button type=\"submit\" class=\"button\" id=\"confirm\">{button}</button></form>{cancel}",
+        title = c.confirm_title,
         panel = amount_panel(s),
+        card_label = c.card_number,
         card = escape(masked_card),
+        name_label = c.name_on_card,
         name = escape(cardholder),
         action = escape(action),
-        cancel = escape(cancel_action),
         csrf = escape(csrf),
+        button = c.confirm_button,
+        cancel = cancel_form(cancel_action, csrf, c),
     );
     Page {
-        title: "Confirm your payment",
+        title: c.confirm_title,
         lang: s.language.as_str(),
         body,
         script: None,
         framing: Framing::Deny,
+        form_target: origin_of(s.return_url),
     }
     .render(200)
 }
 
 /// A page that says what happened, with a way back to the service.
-pub fn outcome(
-    s: &Summary<'_>,
-    title: &str,
-    message: &str,
-    return_url: Option<&str>,
-    status: u16,
-) -> Result<Response> {
+pub fn outcome(s: &Summary<'_>, outcome: Outcome, return_url: Option<&str>) -> Result<Response> {
+    let (title, message) = outcome.text(s.language);
     let link = match return_url {
         Some(url) => format!(
-            "<p><a class=\"button\" id=\"return-to-service\" href=\"{}\">Go back to the service</a></p>",
-            escape(url)
+            "<p><a class=\"button\" id=\"return-to-service\" href=\"{}\">{}</a></p>",
+            escape(url),
+            copy(s.language).back_to_service
         ),
         None => String::new(),
     };
     Page {
         title,
         lang: s.language.as_str(),
-        body: format!(
-            "<h1 id=\"outcome\">{}</h1><p>{}</p>{}",
-            escape(title),
-            escape(message),
-            link
-        ),
+        body: format!("<h1 id=\"outcome\">{title}</h1><p>{message}</p>{link}"),
         script: None,
         framing: Framing::Deny,
+        form_target: None,
     }
-    .render(status)
+    .render(200)
 }
 
-/// A page for links that no longer lead anywhere (used, unknown or expired tokens).
+/// A page for links that no longer lead anywhere (used, unknown or expired tokens). The
+/// payment, and so its language, is unknown here: the page says it in both.
 pub fn link_not_valid() -> Result<Response> {
     Page {
         title: "This link is not valid",
         lang: "en",
         body: "<h1>This link is not valid</h1><p>The payment link has already been used or has \
-               expired. Go back to the service you were paying and try again.</p>"
+               expired. Go back to the service you were paying and try again.</p>\
+               <p lang=\"cy\">Nid yw\u{2019}r ddolen hon yn ddilys. Ewch yn ôl i\u{2019}r \
+               gwasanaeth roeddech yn talu iddo a rhowch gynnig arall arni.</p>"
             .to_string(),
         script: None,
         framing: Framing::Deny,
+        form_target: None,
     }
     .render(404)
 }

@@ -11,6 +11,7 @@ mod account;
 mod checkout_pages;
 mod clock;
 mod http;
+mod loader;
 mod pages;
 mod provider;
 mod routes;

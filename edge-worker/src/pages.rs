@@ -7,14 +7,13 @@ use crate::{clock, http};
 use worker::{Response, Result};
 
 /// Where the widget's build output is served from (static assets, see wrangler.toml).
-const WIDGET_JS: &str = "/assets/checkout/kassa_checkout.js";
+pub const WIDGET_JS: &str = "/assets/checkout/kassa_checkout.js";
 const STYLESHEET: &str = "/assets/kassa.css";
 
 /// A page's framing policy: hosted (redirect) pages may never be framed; embed pages name
 /// the account's registered origins.
 pub enum Framing<'a> {
     Deny,
-    #[allow(dead_code)] // used by the embedded checkout (issue: Checkout)
     Origins(&'a [String]),
 }
 
@@ -25,6 +24,10 @@ pub struct Page<'a> {
     /// An inline module script, run under the page's nonce.
     pub script: Option<String>,
     pub framing: Framing<'a>,
+    /// Where this page's forms may lead besides the gateway: the payment's `return_url`
+    /// origin, since confirming and cancelling answer 303 to it (browsers apply
+    /// `form-action` to every redirect after a form post).
+    pub form_target: Option<String>,
 }
 
 impl Page<'_> {
@@ -35,11 +38,16 @@ impl Page<'_> {
             Framing::Origins([]) => "'none'".to_string(),
             Framing::Origins(origins) => origins.join(" "),
         };
+        let form_target = self
+            .form_target
+            .as_deref()
+            .map(|origin| format!(" {origin}"))
+            .unwrap_or_default();
         // 'wasm-unsafe-eval' allows compiling the widget's WebAssembly, nothing else.
         let csp = format!(
             "default-src 'none'; script-src 'nonce-{nonce}' 'self' 'wasm-unsafe-eval'; \
              style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-             form-action 'self'; base-uri 'none'; frame-ancestors {frame_ancestors}"
+             form-action 'self'{form_target}; base-uri 'none'; frame-ancestors {frame_ancestors}"
         );
         let script = match &self.script {
             Some(js) => format!("<script type=\"module\" nonce=\"{nonce}\">{js}</script>"),
@@ -50,11 +58,15 @@ impl Page<'_> {
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <title>{title} – Kassa</title>\n<link rel=\"stylesheet\" href=\"{STYLESHEET}\">\n\
              <link rel=\"icon\" href=\"data:,\">\n\
-             </head>\n<body>\n<a class=\"skip-link\" href=\"#main\">Skip to main content</a>\n\
+             </head>\n<body>\n<a class=\"skip-link\" href=\"#main\">{skip}</a>\n\
              <header class=\"header\"><span class=\"header__brand\">Kassa</span></header>\n\
              <main id=\"main\" class=\"main\">\n{body}\n</main>\n{script}\n</body>\n</html>\n",
             lang = escape(self.lang),
             title = escape(self.title),
+            skip = crate::checkout_pages::copy(
+                kassa_core::card::Language::parse(self.lang).unwrap_or_default()
+            )
+            .skip_link,
             body = self.body,
         );
         let mut resp = Response::from_html(html)?.with_status(status);
@@ -103,25 +115,7 @@ pub fn home() -> Result<Response> {
         ),
         script: None,
         framing: Framing::Deny,
-    }
-    .render(200)
-}
-
-/// The hosted card form without a payment behind it, so the widget can be seen and tested
-/// on its own; the payment-bound pages are served under `/secure/`.
-pub fn checkout_preview() -> Result<Response> {
-    Page {
-        title: "Enter card details",
-        lang: "en",
-        body: "<h1>Enter card details</h1>\n<div id=\"kassa-card-form\" \
-               data-mode=\"preview\"><p class=\"hint\">Loading the card form…</p></div>"
-            .to_string(),
-        script: Some(format!(
-            "import init, {{ mount }} from '{WIDGET_JS}';\
-             await init();\
-             mount(document.getElementById('kassa-card-form'), {{ language: 'en' }});"
-        )),
-        framing: Framing::Deny,
+        form_target: None,
     }
     .render(200)
 }
@@ -134,6 +128,13 @@ pub fn not_found() -> Result<Response> {
             .to_string(),
         script: None,
         framing: Framing::Deny,
+        form_target: None,
     }
     .render(404)
+}
+
+/// The origin (`scheme://host[:port]`) of an absolute http(s) URL, for CSP source lists.
+pub fn origin_of(url: &str) -> Option<String> {
+    let parsed = worker::Url::parse(url).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then(|| parsed.origin().ascii_serialization())
 }

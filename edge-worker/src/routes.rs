@@ -40,12 +40,15 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
             },
         ),
         (Method::Get, "/") => pages::home(),
-        (Method::Get, "/checkout/preview") => pages::checkout_preview(),
+        (Method::Get, "/checkout/preview") => preview(&env),
+        (Method::Get, "/v1/checkout.js") => crate::loader::serve(),
         (_, p) if p.starts_with("/admin/v1/") => admin(req, env).await,
         (_, p) if p == "/admin/webhooks" || p.starts_with("/admin/webhooks/") => {
             webhook_admin(req, env).await
         }
-        (Method::Get, p) if p.starts_with("/secure/") => secure(req, env).await,
+        (Method::Get, p) if p.starts_with("/secure/") || p.starts_with("/embed/") => {
+            secure(req, env).await
+        }
         (Method::Post, "/secure") => secure_post(req, env).await,
         (_, p) if p.starts_with("/pay/") => pay(req, env).await,
         (_, p) if p.starts_with("/v1/") => api(req, env).await,
@@ -122,10 +125,27 @@ async fn webhook_public_key(req: Request, env: Env) -> Result<Response> {
     }
 }
 
-/// `GET /secure/{token}`: the token names its account; the account's object does the rest.
+/// The card form on its own, sealing with the gateway's real key for a binding no payment
+/// has, and without a submit button.
+fn preview(env: &Env) -> Result<Response> {
+    let Some(key) = crate::account::sealing_key(env) else {
+        return pages::not_found();
+    };
+    let public = key.public_key().to_base64url();
+    crate::checkout_pages::preview(&crate::checkout_pages::Sealing {
+        public_key: &public,
+        binding: "preview",
+        now_ms: clock::now().as_millis(),
+        accepted: &kassa_core::card::CardBrand::ALL,
+    })
+}
+
+/// `GET /secure/{token}` and `GET /embed/{token}`: the token names its account; the
+/// account's object does the rest.
 async fn secure(req: Request, env: Env) -> Result<Response> {
     let path = req.path();
-    let token = path.trim_start_matches("/secure/");
+    // `/secure/{token}` (redirect checkout) or `/embed/{token}` (the iframe).
+    let token = path.splitn(3, '/').nth(2).unwrap_or_default();
     match parse_page_token(token) {
         Ok(token) => {
             account_stub(&env, token.account_id())?

@@ -3,6 +3,7 @@
 import { sizes } from './sizes.mjs';
 import { coreBench, printCoreBench } from './core.mjs';
 import { apiBench, printApiBench } from './api.mjs';
+import { checkoutBench, printCheckoutBench } from './checkout.mjs';
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log('\nSizes (gzip -9)');
@@ -14,3 +15,4 @@ for (const s of sizes()) {
 
 printCoreBench(coreBench());
 printApiBench(await apiBench());
+printCheckoutBench(await checkoutBench());

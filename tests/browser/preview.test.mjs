@@ -15,7 +15,7 @@ test('the widget mounts the card form without CSP violations', async () => {
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
   page.on('pageerror', (err) => problems.push(String(err)));
   await page.goto(`${BASE}/checkout/preview`);
-  await page.waitForSelector('#kassa-card-form[data-state="ready"]', { timeout: 10_000 });
+  await page.waitForSelector('#card-details[data-state="ready"]', { timeout: 10_000 });
   for (const [id, ac] of [['card-no', 'cc-number'], ['expiry-date', 'cc-exp'], ['cvc', 'cc-csc'], ['cardholder-name', 'cc-name']]) {
     const input = page.locator(`#${id}`);
     assert.equal(await input.getAttribute('autocomplete'), ac, id);
@@ -29,7 +29,7 @@ test('the widget mounts the card form without CSP violations', async () => {
 test('typing a card number formats it and names the brand, using kassa-core in wasm', async () => {
   const page = await browser.newPage();
   await page.goto(`${BASE}/checkout/preview`);
-  await page.waitForSelector('#kassa-card-form[data-state="ready"]');
+  await page.waitForSelector('#card-details[data-state="ready"]');
   await page.locator('#card-no').pressSequentially('4242424242424242');
   assert.equal(await page.locator('#card-no').inputValue(), '4242 4242 4242 4242');
   assert.equal(await page.locator('#card-brand').textContent(), 'Visa');
@@ -44,9 +44,9 @@ test('typing a card number formats it and names the brand, using kassa-core in w
 
 test('pages have no serious or critical accessibility violations', async () => {
   const page = await browser.newPage();
-  for (const path of ['/', '/checkout/preview', '/shop/', '/no-such-page']) {
+  for (const path of ['/', '/checkout/preview', '/shop/', '/shop/guide.html', '/no-such-page']) {
     await page.goto(`${BASE}${path}`);
-    if (path === '/checkout/preview') await page.waitForSelector('#kassa-card-form[data-state="ready"]');
+    if (path === '/checkout/preview') await page.waitForSelector('#card-details[data-state="ready"]');
     assert.deepEqual(await seriousA11yViolations(page), [], path);
   }
   await page.close();

@@ -218,6 +218,24 @@ impl core::fmt::Display for CardFieldError {
 
 impl std::error::Error for CardFieldError {}
 
+/// The error summary's heading (GOV.UK Pay: "There is a problem" / "Mae problem wedi
+/// codi"), shown by the server and the widget alike.
+pub const fn error_summary_title(lang: Language) -> &'static str {
+    match lang {
+        Language::En => "There is a problem",
+        Language::Cy => "Mae problem wedi codi",
+    }
+}
+
+/// Shown when sealed card details cannot be opened (altered, expired after 15 minutes on
+/// the page, sealed to a retired key) or cannot be sealed: the payer types them again.
+pub const fn card_details_unreadable(lang: Language) -> &'static str {
+    match lang {
+        Language::En => "Your card details could not be read securely. Enter them again.",
+        Language::Cy => "Nid oedd modd darllen manylion eich cerdyn yn ddiogel. Rhowch nhw eto.",
+    }
+}
+
 const fn english(error: CardError) -> &'static str {
     match error {
         CardError::NumberMissing

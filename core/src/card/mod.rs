@@ -13,7 +13,10 @@ mod number;
 
 pub use brand::{detect_brand, CardBrand, MAX_PAN_DIGITS, MIN_PAN_DIGITS};
 pub use expiry::{check_expiry, format_expiry_for_display, ExpiryDate};
-pub use messages::{CardError, CardErrorKind, CardField, CardFieldError, Language};
+pub use messages::{
+    card_details_unreadable, error_summary_title, CardError, CardErrorKind, CardField,
+    CardFieldError, Language,
+};
 pub use name::{check_cardholder_name, MAX_NAME_CHARS};
 pub use number::{
     check_number, first_six, format_number_for_display, last_four, luhn_check_digit, luhn_valid,

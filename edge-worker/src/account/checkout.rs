@@ -12,13 +12,15 @@ use super::payments::{load, save};
 use super::provider_jobs;
 use super::sql::{int, query, Row};
 use super::{Account, AccountObject};
-use crate::checkout_pages::{self as page, Prefill, Summary};
+use crate::checkout_pages::{self as page, Embed, Outcome, Prefill, Sealing, Summary};
 use crate::clock;
-use kassa_core::card::{self, CardFieldError, CardInput, ExpiryInput};
+use kassa_core::card::{self, card_details_unreadable, CardFieldError, CardInput, ExpiryInput};
 use kassa_core::credentials::pay_session;
 use kassa_core::credentials::PageToken;
 use kassa_core::money::{format_amount, Currency};
 use kassa_core::payment::{CardSummary, ExternalStatus, PaymentInput, PaymentStatus, StateCode};
+use kassa_core::sealed_token::{open_card, payment_binding, SealingSecretKey, TokenError};
+use kassa_core::time::UnixMillis;
 use kassa_core::view::PaymentRecord;
 use serde::Deserialize;
 use worker::{FormData, Request, Response, Result, SqlStorage};
@@ -36,20 +38,30 @@ struct TokenRow {
 }
 impl Row for TokenRow {}
 
-/// `GET /secure/{token}`: exchanges a one-time token for a session on the payment's pages.
-pub fn open(sql: &SqlStorage, account: &Account, token: &PageToken) -> Result<Response> {
+/// What presenting a one-time page token did.
+enum Consumed {
+    Unknown,
+    /// Used before: the payment it was for.
+    Used(String),
+    /// Used now: a new session on the payment's pages.
+    Fresh {
+        payment_id: String,
+        secret: String,
+    },
+}
+
+/// Marks `token` used and starts a session for its payment, in one synchronous stretch.
+fn consume(sql: &SqlStorage, token: &PageToken) -> Result<Consumed> {
     let rows: Vec<TokenRow> = query(
         sql,
         "SELECT payment_id, used_at FROM page_tokens WHERE hash = ?",
         vec![token.hash().to_hex().into()],
     )?;
     let Some(row) = rows.into_iter().next() else {
-        return page::link_not_valid();
+        return Ok(Consumed::Unknown);
     };
     if row.used_at.is_some() {
-        // Reopening a used link lands on the payment's page; without the session cookie
-        // that page says the link is no longer valid.
-        return page::see_other(&pay_path(account, &row.payment_id));
+        return Ok(Consumed::Used(row.payment_id));
     }
     let now = clock::now();
     sql.exec(
@@ -65,7 +77,22 @@ pub fn open(sql: &SqlStorage, account: &Account, token: &PageToken) -> Result<Re
             int(now.as_millis()),
         ],
     )?;
-    let path = pay_path(account, &row.payment_id);
+    Ok(Consumed::Fresh {
+        payment_id: row.payment_id,
+        secret,
+    })
+}
+
+/// `GET /secure/{token}`: exchanges a one-time token for a session on the payment's pages.
+pub fn open(sql: &SqlStorage, account: &Account, token: &PageToken) -> Result<Response> {
+    let (payment_id, secret) = match consume(sql, token)? {
+        Consumed::Unknown => return page::link_not_valid(),
+        // Reopening a used link lands on the payment's page; without the session cookie
+        // that page says the link is no longer valid.
+        Consumed::Used(payment_id) => return page::see_other(&pay_path(account, &payment_id)),
+        Consumed::Fresh { payment_id, secret } => (payment_id, secret),
+    };
+    let path = pay_path(account, &payment_id);
     let mut resp = page::see_other(&path)?;
     // HttpOnly: no script needs it. Lax: sent on the top-level navigation from the
     // merchant's site, not on cross-site form posts (which also lack the CSRF token).
@@ -76,12 +103,126 @@ pub fn open(sql: &SqlStorage, account: &Account, token: &PageToken) -> Result<Re
     Ok(resp)
 }
 
+/// The gateway's card sealing key (`CARD_SEALING_KEY`, base64url of the X25519 secret).
+/// Without it the pages still work, without the widget: cards are posted as typed.
+pub fn sealing_key(env: &worker::Env) -> Option<SealingSecretKey> {
+    let text = env.secret("CARD_SEALING_KEY").ok()?.to_string();
+    match SealingSecretKey::from_base64url(&text) {
+        Ok(key) => Some(key),
+        Err(_) => {
+            worker::console_error!("CARD_SEALING_KEY is not a base64url X25519 key");
+            None
+        }
+    }
+}
+
+fn sealing<'a>(
+    key: Option<&'a SealingSecretKey>,
+    public: &'a mut String,
+    binding: &'a str,
+    account: &'a Account,
+) -> Option<Sealing<'a>> {
+    let key = key?;
+    *public = key.public_key().to_base64url();
+    Some(Sealing {
+        public_key: public,
+        binding,
+        now_ms: clock::now().as_millis(),
+        accepted: &account.config.accepted_card_brands,
+    })
+}
+
+fn valid_channel(channel: &str) -> bool {
+    (1..=64).contains(&channel.len())
+        && channel
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `GET /embed/{token}?origin=…&channel=…`: the card form for the merchant's iframe.
+///
+/// `origin` must be one the account registered (it becomes the only target of the form's
+/// messages) and the page may be framed only by those origins. The token is checked
+/// before it is used, so a page on another origin cannot spend it. The session travels
+/// in the form, not in a cookie: browsers may refuse cookies to third-party frames.
+pub fn open_embed(
+    sql: &SqlStorage,
+    account: &Account,
+    key: Option<&SealingSecretKey>,
+    token: &PageToken,
+    req: &Request,
+) -> Result<Response> {
+    let url = req.url()?;
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let (origin, channel) = (param("origin"), param("channel"));
+    let registered = account.config.allowed_origins.contains(&origin);
+    if !registered || !valid_channel(&channel) || key.is_none() {
+        return page::link_not_valid();
+    }
+    let Consumed::Fresh { payment_id, secret } = consume(sql, token)? else {
+        return page::link_not_valid();
+    };
+    let Some(mut record) = load_any(sql, &payment_id)? else {
+        return page::link_not_valid();
+    };
+    let now = clock::now();
+    if let Ok(events) = record.payment.apply(PaymentInput::PageOpened, now) {
+        if !events.is_empty() {
+            save(sql, &record, &events)?;
+        }
+    }
+    if record.payment.status() != PaymentStatus::Started || record.payment.is_expiry_due(now) {
+        return page::link_not_valid();
+    }
+    let (amount, language) = summary(&record);
+    let description = record.payment.description().to_string();
+    let s = Summary {
+        description: &description,
+        amount: &amount,
+        language,
+        return_url: &record.return_url,
+    };
+    let binding = payment_binding(&record.payment.id());
+    let mut public = String::new();
+    let Some(sealing) = sealing(key, &mut public, &binding, account) else {
+        return page::link_not_valid();
+    };
+    page::embed_form(
+        &s,
+        &format!("{}/embed", pay_path(account, &payment_id)),
+        &pay_session::csrf_token(&secret),
+        &sealing,
+        &Embed {
+            parent_origin: &origin,
+            channel: &channel,
+            session: &secret,
+            frame_ancestors: &account.config.allowed_origins,
+        },
+    )
+}
+
+/// A payment by id, test or live: on the hosted pages the session decides access.
+fn load_any(sql: &SqlStorage, payment_id: &str) -> Result<Option<PaymentRecord>> {
+    match load(sql, false, payment_id)? {
+        Some(r) => Ok(Some(r)),
+        None => load(sql, true, payment_id),
+    }
+}
+
+fn well_formed_secret(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 fn session_secret(req: &Request) -> Result<Option<String>> {
     let cookies = req.headers().get("Cookie")?.unwrap_or_default();
     Ok(cookies.split(';').find_map(|c| {
         let (name, value) = c.trim().split_once('=')?;
-        (name == COOKIE && value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| value.to_string())
+        (name == COOKIE && well_formed_secret(value)).then(|| value.to_string())
     }))
 }
 
@@ -104,40 +245,58 @@ pub async fn handle(
     object: &AccountObject,
     sql: &SqlStorage,
     account: &Account,
+    key: Option<&SealingSecretKey>,
     mut req: Request,
     payment_id: &str,
     action: Option<&str>,
 ) -> Result<Response> {
-    let Some(secret) = session_secret(&req)? else {
+    let form = match action {
+        Some(_) => Some(req.form_data().await?),
+        None => None,
+    };
+    // The embedded form carries its session in the form (see `open_embed`); every other
+    // page uses the cookie.
+    let secret = match (session_secret(&req)?, action, &form) {
+        (Some(secret), _, _) => Some(secret),
+        (None, Some("embed"), Some(form)) => {
+            Some(field(form, "session")).filter(|s| well_formed_secret(s))
+        }
+        _ => None,
+    };
+    let Some(secret) = secret else {
         return page::link_not_valid();
     };
     if !session_is_for(sql, &secret, payment_id)? {
         return page::link_not_valid();
     }
-    // Hosted pages exist for test and live payments alike: the session decides access.
-    let record = match load(sql, false, payment_id)? {
-        Some(r) => r,
-        None => match load(sql, true, payment_id)? {
-            Some(r) => r,
-            None => return page::link_not_valid(),
-        },
+    let Some(record) = load_any(sql, payment_id)? else {
+        return page::link_not_valid();
     };
     let csrf = pay_session::csrf_token(&secret);
-    match action {
-        None => show(sql, account, record, &csrf, &[], &Prefill::default()),
-        Some(action) => {
-            let form = req.form_data().await?;
+    match (action, form) {
+        (Some(action), Some(form)) => {
             let presented = field(&form, "csrf");
             if !pay_session::csrf_matches(&secret, &presented) {
                 return page::see_other(&pay_path(account, payment_id));
             }
             match action {
-                "card" => submit_card(object, sql, account, record, &csrf, &form).await,
+                "card" => submit_card(object, sql, account, key, record, &csrf, &form).await,
                 "confirm" => confirm(object, sql, account, record).await,
                 "cancel" => cancel(object, sql, account, record).await,
+                "embed" => embed_pay(object, sql, account, key, record, &csrf, &form).await,
                 _ => page::link_not_valid(),
             }
         }
+        _ => show(
+            sql,
+            account,
+            key,
+            record,
+            &csrf,
+            &[],
+            None,
+            &Prefill::default(),
+        ),
     }
 }
 
@@ -156,12 +315,15 @@ fn summary(record: &PaymentRecord) -> (String, kassa_core::language::Language) {
 }
 
 /// The page for the payment's real state.
+#[allow(clippy::too_many_arguments)] // the card page's parts, each needed
 fn show(
     sql: &SqlStorage,
     account: &Account,
+    key: Option<&SealingSecretKey>,
     mut record: PaymentRecord,
     csrf: &str,
     errors: &[CardFieldError],
+    notice: Option<&str>,
     prefill: &Prefill<'_>,
 ) -> Result<Response> {
     let now = clock::now();
@@ -172,6 +334,7 @@ fn show(
         description: &description,
         amount: &amount,
         language,
+        return_url: &record.return_url,
     };
     match record.payment.status() {
         PaymentStatus::Created | PaymentStatus::Started => {
@@ -185,13 +348,17 @@ fn show(
             if record.payment.is_expiry_due(now) {
                 return expired(&s, &record);
             }
+            let binding = payment_binding(&record.payment.id());
+            let mut public = String::new();
             page::card_form(
                 &s,
                 &format!("{base}/card"),
                 &format!("{base}/cancel"),
                 csrf,
                 errors,
+                notice,
                 prefill,
+                sealing(key, &mut public, &binding, account).as_ref(),
             )
         }
         PaymentStatus::Authorised => {
@@ -219,57 +386,57 @@ fn show(
 }
 
 fn expired(s: &Summary<'_>, record: &PaymentRecord) -> Result<Response> {
-    page::outcome(
-        s,
-        "Your payment session has expired",
-        "You have not been charged.",
-        Some(&record.return_url),
-        200,
-    )
+    page::outcome(s, Outcome::Expired, Some(&record.return_url))
 }
 
 /// Pages for payments the payer can no longer act on.
 fn finished(s: &Summary<'_>, record: &PaymentRecord) -> Result<Response> {
     let state = record.payment.external_state();
-    match state.status {
-        ExternalStatus::Success | ExternalStatus::Capturable => page::see_other(&record.return_url),
-        ExternalStatus::Failed if state.code == Some(StateCode::PaymentMethodRejected) => page::outcome(
-            s,
-            "Your payment was declined",
-            "Your card was not charged. You can go back to the service and try again with another card.",
-            Some(&record.return_url),
-            200,
-        ),
-        ExternalStatus::Failed if state.code == Some(StateCode::PaymentExpired) => expired(s, record),
-        ExternalStatus::Failed | ExternalStatus::Cancelled => page::outcome(
-            s,
-            "Your payment has been cancelled",
-            "You have not been charged.",
-            Some(&record.return_url),
-            200,
-        ),
-        ExternalStatus::Error => page::outcome(
-            s,
-            "We could not take your payment",
-            "There was a problem processing your payment. You have not been charged. Go back to the service and try again.",
-            Some(&record.return_url),
-            200,
-        ),
+    let outcome = match state.status {
+        ExternalStatus::Success | ExternalStatus::Capturable => {
+            return page::see_other(&record.return_url)
+        }
+        ExternalStatus::Failed if state.code == Some(StateCode::PaymentMethodRejected) => {
+            Outcome::Declined
+        }
+        ExternalStatus::Failed if state.code == Some(StateCode::PaymentExpired) => Outcome::Expired,
+        ExternalStatus::Failed | ExternalStatus::Cancelled => Outcome::Cancelled,
+        ExternalStatus::Error => Outcome::Error,
         // Authorisation in flight or awaiting a status query: the outcome is not known yet.
-        _ => page::outcome(
-            s,
-            "Your payment is being processed",
-            "Do not pay again. Refresh this page in a moment to see the result.",
-            None,
-            200,
-        ),
+        _ => return page::outcome(s, Outcome::Processing, None),
+    };
+    page::outcome(s, outcome, Some(&record.return_url))
+}
+
+/// The card details a POST carries: sealed by the widget (`sealed_card`, opened with the
+/// gateway's key and only for this payment) or typed into the form without JavaScript.
+/// Either way the result is the same `CardInput`, validated the same way.
+fn card_input(
+    form: &FormData,
+    key: Option<&SealingSecretKey>,
+    record: &PaymentRecord,
+    now: UnixMillis,
+) -> std::result::Result<CardInput, TokenError> {
+    let sealed = field(form, "sealed_card");
+    if sealed.is_empty() {
+        return Ok(CardInput {
+            number: field(form, "card-no"),
+            expiry: ExpiryInput::Combined(field(form, "expiry-date")),
+            cvc: field(form, "cvc"),
+            cardholder_name: field(form, "cardholder-name"),
+        });
     }
+    let key = key.ok_or(TokenError::UnknownKey)?;
+    let binding = payment_binding(&record.payment.id());
+    let keyring = |kid: &str| (kid == key.key_id()).then_some(key);
+    open_card(&sealed, keyring, &binding, now).map(|card| card.to_card_input())
 }
 
 async fn submit_card(
     object: &AccountObject,
     sql: &SqlStorage,
     account: &Account,
+    key: Option<&SealingSecretKey>,
     record: PaymentRecord,
     csrf: &str,
     form: &FormData,
@@ -281,21 +448,36 @@ async fn submit_card(
         return page::see_other(&base);
     }
     let now = clock::now();
-    let input = CardInput {
-        number: field(form, "card-no"),
-        expiry: ExpiryInput::Combined(field(form, "expiry-date")),
-        cvc: field(form, "cvc"),
-        cardholder_name: field(form, "cardholder-name"),
+    let input = match card_input(form, key, &record, now) {
+        Ok(input) => input,
+        Err(err) => {
+            // The kind of failure only: a token is no secret once refused, but it is noise.
+            worker::console_log!("sealed card refused: {err:?}");
+            let notice = card_details_unreadable(record.language);
+            return show(
+                sql,
+                account,
+                key,
+                record,
+                csrf,
+                &[],
+                Some(notice),
+                &Prefill::default(),
+            );
+        }
     };
-    let expiry_text = field(form, "expiry-date");
-    let name_text = field(form, "cardholder-name");
+    let expiry_text = match &input.expiry {
+        ExpiryInput::Combined(text) => text.clone(),
+        ExpiryInput::Separate { month, year } => format!("{month:0>2}/{year}"),
+    };
+    let name_text = input.cardholder_name.clone();
     let prefill = Prefill {
         expiry: &expiry_text,
         name: &name_text,
     };
     let card = match card::validate_card(&input, now, &account.config.accepted_card_brands) {
         Ok(card) => card,
-        Err(errors) => return show(sql, account, record, csrf, &errors, &prefill),
+        Err(errors) => return show(sql, account, key, record, csrf, &errors, None, &prefill),
     };
     let Ok(summary) = CardSummary::new(
         card.brand().id(),
@@ -308,7 +490,7 @@ async fn submit_card(
             field: card::CardField::Name,
             kind: card::CardError::NameLooksLikeCardNumber,
         }];
-        return show(sql, account, record, csrf, &errors, &prefill);
+        return show(sql, account, key, record, csrf, &errors, None, &prefill);
     };
     // The payment's provider authorises; meanwhile (and if the answer is unknown) the
     // payment's page is the "being processed" one.
@@ -318,7 +500,7 @@ async fn submit_card(
                 field: card::CardField::Number,
                 kind: card::CardError::NumberUnknownBrand,
             }];
-            show(sql, account, record, csrf, &errors, &prefill)
+            show(sql, account, key, record, csrf, &errors, None, &prefill)
         }
         CardOutcome::Done => page::see_other(&base),
     }
@@ -369,4 +551,40 @@ async fn drive(object: &AccountObject, sql: &SqlStorage, account: &Account, job:
             worker::console_error!("provider job failed: {err}");
         }
     }
+}
+
+/// `POST …/embed`: the embedded form's Pay. Takes the card exactly as `submit_card` does,
+/// then confirms at once (the merchant's page is the confirmation step) and answers with
+/// the payment's state as JSON for the iframe to pass on. A second call finds the payment
+/// past `Started` and changes nothing.
+async fn embed_pay(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    key: Option<&SealingSecretKey>,
+    record: PaymentRecord,
+    csrf: &str,
+    form: &FormData,
+) -> Result<Response> {
+    let id = record.payment.id().to_string();
+    // Its answer is a page for browsers; the iframe gets the resulting state instead.
+    submit_card(object, sql, account, key, record, csrf, form).await?;
+    let Some(record) = load_any(sql, &id)? else {
+        return page::link_not_valid();
+    };
+    let record = if record.payment.status() == PaymentStatus::Authorised {
+        confirm(object, sql, account, record).await?;
+        load_any(sql, &id)?.ok_or_else(|| worker::Error::RustError("payment vanished".into()))?
+    } else {
+        record
+    };
+    let state = record.payment.external_state();
+    crate::http::json(
+        200,
+        &serde_json::json!({
+            "payment_id": id,
+            "status": state.status.as_str(),
+            "code": state.code.map(|c| c.code()),
+        }),
+    )
 }

@@ -20,6 +20,8 @@ mod v1;
 mod webhook_admin;
 mod webhooks;
 
+pub use checkout::sealing_key;
+
 use crate::{clock, http};
 use kassa_core::account::{apply_patch, AccountConfig, ProviderKind};
 use kassa_core::api::error::ApiError;
@@ -44,6 +46,7 @@ pub const INTERNAL_CONFIG: &str = "/_internal/config";
 #[durable_object]
 pub struct AccountObject {
     state: State,
+    /// Secrets: the card sealing key (hosted pages), provider and webhook credentials.
     env: Env,
     /// Rate-limit buckets (POST, other). In memory: they need no durability, and the object
     /// is the only place that sees every request of its account.
@@ -253,6 +256,15 @@ impl AccountObject {
                 _ => http::api_error(&ApiError::not_found()),
             };
         }
+        if let Some(token) = path.strip_prefix("/embed/") {
+            let key = checkout::sealing_key(&self.env);
+            return match kassa_core::credentials::parse_page_token(token) {
+                Ok(token) if token.account_id() == account.id => {
+                    checkout::open_embed(&sql, &account, key.as_ref(), &token, &req)
+                }
+                _ => crate::checkout_pages::link_not_valid(),
+            };
+        }
         if let Some(token) = path.strip_prefix("/secure/") {
             return match kassa_core::credentials::parse_page_token(token) {
                 Ok(token) if token.account_id() == account.id => {
@@ -267,13 +279,25 @@ impl AccountObject {
             let action = parts.next().map(str::to_string);
             let allowed = match (&method, action.as_deref()) {
                 (Method::Get, None) => true,
-                (Method::Post, Some("card" | "confirm" | "cancel")) => parts.next().is_none(),
+                (Method::Post, Some("card" | "confirm" | "cancel" | "embed")) => {
+                    parts.next().is_none()
+                }
                 _ => false,
             };
             if !allowed {
                 return crate::pages::not_found();
             }
-            return checkout::handle(self, &sql, &account, req, &payment, action.as_deref()).await;
+            let key = checkout::sealing_key(&self.env);
+            return checkout::handle(
+                self,
+                &sql,
+                &account,
+                key.as_ref(),
+                req,
+                &payment,
+                action.as_deref(),
+            )
+            .await;
         }
         if path == format!("/webhooks/accounts/{}/public-key", account.id) && method == Method::Get
         {

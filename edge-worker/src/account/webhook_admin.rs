@@ -27,6 +27,7 @@ pub fn challenge() -> Result<Response> {
             .into(),
         script: None,
         framing: Framing::Deny,
+        form_target: None,
     }
     .render(401)?;
     resp.headers_mut().set(
@@ -47,6 +48,7 @@ fn page(title: &str, body: String, status: u16) -> Result<Response> {
         body,
         script: None,
         framing: Framing::Deny,
+        form_target: None,
     }
     .render(status)
 }

@@ -1,0 +1,190 @@
+//! The card form inside the merchant's iframe (embedded checkout).
+//!
+//! The iframe is on the gateway's origin; the merchant's page talks to it only through
+//! `postMessage`, with the exact origin the account registered and a per-mount channel id,
+//! both ways. Messages carry states and the brand name, never card data. The merchant's
+//! `pay()` asks the iframe to seal and send; the iframe posts the sealed card to its own
+//! origin and reports the payment's outcome.
+
+use crate::enhance::Enhanced;
+use js_sys::{Object, Promise, Reflect};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{FormData, HtmlFormElement, MessageEvent, RequestInit, Window};
+
+/// The merchant's page this form was mounted by.
+pub struct Parent {
+    origin: String,
+    channel: String,
+    window: Window,
+}
+
+fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
+    // Reflect::set only fails on frozen objects; ours are fresh.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
+}
+
+impl Parent {
+    /// Embed pages carry `data-kassa-parent` (the registered origin of the page that
+    /// mounted the iframe, checked by the server) and `data-kassa-channel`.
+    pub fn from_form(form: &HtmlFormElement) -> Result<Option<Parent>, JsValue> {
+        let (Some(origin), Some(channel)) = (
+            form.get_attribute("data-kassa-parent"),
+            form.get_attribute("data-kassa-channel"),
+        ) else {
+            return Ok(None);
+        };
+        let window = web_sys::window().ok_or_else(|| JsValue::from_str("Kassa: no window"))?;
+        Ok(Some(Parent {
+            origin,
+            channel,
+            window,
+        }))
+    }
+
+    /// Posts `{kassa: 1, channel, type, ...fields}` to the parent, addressed to its exact
+    /// origin: if the parent is anything else, the browser drops the message.
+    fn post(&self, kind: &str, fields: &[(&str, JsValue)]) {
+        let message = Object::new();
+        set(&message, "kassa", 1);
+        set(&message, "channel", self.channel.as_str());
+        set(&message, "type", kind);
+        for (key, value) in fields {
+            set(&message, key, value.clone());
+        }
+        if let Ok(Some(parent)) = self.window.parent() {
+            let _ = parent.post_message(&message, &self.origin);
+        }
+    }
+
+    pub fn change(&self, brand: Option<&str>) {
+        self.post(
+            "change",
+            &[("brand", brand.map_or(JsValue::NULL, JsValue::from_str))],
+        );
+    }
+
+    /// The form's height, so the merchant's page can size the iframe without scrollbars.
+    pub fn resize(&self) {
+        let height = self
+            .window
+            .document()
+            .and_then(|d| d.document_element())
+            .map_or(0, |e| e.scroll_height());
+        self.post("resize", &[("height", JsValue::from(height))]);
+    }
+}
+
+/// Starts listening for the merchant's `pay` requests and announces the form as ready.
+pub fn listen(enhanced: &Rc<Enhanced>) -> Result<(), JsValue> {
+    let Some(parent) = &enhanced.parent else {
+        return Ok(());
+    };
+    let this = enhanced.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let Some(parent) = &this.parent else {
+            return;
+        };
+        // Anything not from the registered parent, or not on this mount's channel, is
+        // ignored without an answer.
+        if event.origin() != parent.origin {
+            return;
+        }
+        let data = event.data();
+        let text = |key: &str| {
+            Reflect::get(&data, &JsValue::from_str(key))
+                .ok()
+                .and_then(|v| v.as_string())
+        };
+        if text("channel").as_deref() == Some(parent.channel.as_str())
+            && text("type").as_deref() == Some("pay")
+        {
+            this.submit_from_parent();
+        }
+    });
+    parent
+        .window
+        .add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref())?;
+    on_message.forget();
+    parent.post("ready", &[]);
+    parent.resize();
+    Ok(())
+}
+
+/// Seals and sends the card from inside the iframe, then tells the parent what happened.
+pub fn pay(enhanced: Rc<Enhanced>) -> Result<(), JsValue> {
+    let Some(parent) = &enhanced.parent else {
+        return Ok(());
+    };
+    let Some(token) = enhanced.seal()? else {
+        parent.post("invalid", &[]);
+        parent.resize();
+        return Ok(());
+    };
+    enhanced.sealed_input().set_value(&token);
+    enhanced.set_busy(true)?;
+    // The form (only `csrf`, `session` and `sealed_card`: the card inputs have no names)
+    // goes to the gateway, and the answer (the payment's state) to the parent. Promise
+    // callbacks rather than an async runtime: they are a fraction of its size in wasm.
+    let body = FormData::new_with_form(&enhanced.form)?;
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&body);
+    let fetched = parent
+        .window
+        .fetch_with_str_and_init(&enhanced.form.action(), &init);
+    let this = enhanced.clone();
+    let on_failure = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        if let Some(parent) = &this.parent {
+            parent.post("failure", &[("status", JsValue::from_str("error"))]);
+        }
+    });
+    let this = enhanced.clone();
+    let on_outcome = Closure::<dyn FnMut(JsValue)>::new(move |outcome: JsValue| {
+        if let Err(err) = report(&this, &outcome) {
+            web_sys::console::error_1(&err);
+        }
+    });
+    let on_response = Closure::<dyn FnMut(JsValue)>::new(move |response: JsValue| {
+        let json = response
+            .dyn_into::<web_sys::Response>()
+            .ok()
+            .and_then(|r| r.json().ok())
+            .unwrap_or_else(|| Promise::reject(&JsValue::NULL));
+        let _ = json.then(&on_outcome);
+    });
+    let _ = fetched.then2(&on_response, &on_failure);
+    // One payment per page: the callbacks live as long as it.
+    on_response.forget();
+    on_failure.forget();
+    Ok(())
+}
+
+/// Tells the parent the payment's state as the gateway answered it.
+fn report(enhanced: &Rc<Enhanced>, outcome: &JsValue) -> Result<(), JsValue> {
+    let Some(parent) = &enhanced.parent else {
+        return Ok(());
+    };
+    let field = |key: &str| Reflect::get(outcome, &JsValue::from_str(key)).unwrap_or(JsValue::NULL);
+    let status = field("status").as_string().unwrap_or_default();
+    let fields = [
+        ("status", field("status")),
+        ("code", field("code")),
+        ("payment_id", field("payment_id")),
+    ];
+    match status.as_str() {
+        "success" | "capturable" => parent.post("success", &fields),
+        // Still waiting for card details: the server could not use these (e.g. the token
+        // outlived its 15 minutes). The payer can correct and try again.
+        "started" => {
+            enhanced.set_busy(false)?;
+            let notice = kassa_core::card::card_details_unreadable(enhanced.language);
+            crate::errors::show(&enhanced.form, &[], Some(notice), enhanced.language)?;
+            parent.post("invalid", &[]);
+        }
+        _ => parent.post("failure", &fields),
+    }
+    parent.resize();
+    Ok(())
+}
