@@ -68,8 +68,12 @@ build-widget:
 	esbuild --minify --format=esm --log-level=warning --allow-overwrite \
 		$(PUBLIC)/assets/checkout/kassa_checkout.js --outfile=$(PUBLIC)/assets/checkout/kassa_checkout.js
 
+## A copy of www/ (files deleted there must not linger in what is served); the widget's
+## build output under assets/checkout is kept.
 build-www:
-	mkdir -p $(PUBLIC)
+	mkdir -p $(PUBLIC)/assets
+	find $(PUBLIC) -mindepth 1 -maxdepth 1 ! -name assets -exec rm -rf {} +
+	find $(PUBLIC)/assets -mindepth 1 -maxdepth 1 ! -name checkout -exec rm -rf {} +
 	cp -R www/. $(PUBLIC)/
 
 ## The API reference page and /v1/openapi.json, from api/openapi.json, over build-www's output.
