@@ -8,7 +8,7 @@
 //! never stored.
 
 use super::authorise::{self, CardOutcome};
-use super::payments::{load, save};
+use super::payments::{load_either_mode, save};
 use super::provider_jobs;
 use super::sql::{int, query, Row};
 use super::{Account, AccountObject};
@@ -167,7 +167,7 @@ pub fn open_embed(
     let Consumed::Fresh { payment_id, secret } = consume(sql, token)? else {
         return page::link_not_valid();
     };
-    let Some(mut record) = load_any(sql, &payment_id)? else {
+    let Some(mut record) = load_either_mode(sql, &payment_id)? else {
         return page::link_not_valid();
     };
     let now = clock::now();
@@ -207,13 +207,6 @@ pub fn open_embed(
 }
 
 /// A payment by id, test or live: on the hosted pages the session decides access.
-fn load_any(sql: &SqlStorage, payment_id: &str) -> Result<Option<PaymentRecord>> {
-    match load(sql, false, payment_id)? {
-        Some(r) => Ok(Some(r)),
-        None => load(sql, true, payment_id),
-    }
-}
-
 fn well_formed_secret(value: &str) -> bool {
     value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -269,7 +262,7 @@ pub async fn handle(
     if !session_is_for(sql, &secret, payment_id)? {
         return page::link_not_valid();
     }
-    let Some(record) = load_any(sql, payment_id)? else {
+    let Some(record) = load_either_mode(sql, payment_id)? else {
         return page::link_not_valid();
     };
     let csrf = pay_session::csrf_token(&secret);
@@ -569,12 +562,13 @@ async fn embed_pay(
     let id = record.payment.id().to_string();
     // Its answer is a page for browsers; the iframe gets the resulting state instead.
     submit_card(object, sql, account, key, record, csrf, form).await?;
-    let Some(record) = load_any(sql, &id)? else {
+    let Some(record) = load_either_mode(sql, &id)? else {
         return page::link_not_valid();
     };
     let record = if record.payment.status() == PaymentStatus::Authorised {
         confirm(object, sql, account, record).await?;
-        load_any(sql, &id)?.ok_or_else(|| worker::Error::RustError("payment vanished".into()))?
+        load_either_mode(sql, &id)?
+            .ok_or_else(|| worker::Error::RustError("payment vanished".into()))?
     } else {
         record
     };

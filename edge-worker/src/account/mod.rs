@@ -70,8 +70,12 @@ impl DurableObject for AccountObject {
     async fn fetch(&self, req: Request) -> Result<Response> {
         let result = self.handle(req).await;
         // A write may have enqueued webhook messages (they were stored with the write, in
-        // its synchronous section); make sure the alarm will send them.
-        self.wake_for_webhooks().await?;
+        // its synchronous section); make sure the alarm will send them. The write is done
+        // whatever happens here, so a failure is logged, not answered: the next request
+        // or alarm arms it again.
+        if let Err(err) = self.wake_for_webhooks().await {
+            worker::console_error!("arming the webhook alarm failed: {err}");
+        }
         match result {
             Ok(resp) => Ok(resp),
             Err(err) => {
@@ -169,7 +173,7 @@ impl AccountObject {
             .parse()
             .map_err(|_| worker::Error::RustError("stored account id is invalid".into()))?;
         let config = serde_json::from_str(&row.config)
-            .map_err(|e| worker::Error::RustError(format!("stored account config: {e}")))?;
+            .map_err(|e| sql::stored_json("stored account config", &e))?;
         Ok(Some(Account { id, config }))
     }
 

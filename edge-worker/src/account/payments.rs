@@ -4,7 +4,7 @@
 //! write. Responses are rendered by `kassa_core::view`, so the worker decides nothing about
 //! what a payment looks like on the wire.
 
-use super::sql::{flag, int, query, Row};
+use super::sql::{flag, int, query, stored_json, Row};
 use super::v1::Reply;
 use super::{provider_jobs, Account, AccountObject};
 use crate::clock;
@@ -73,7 +73,23 @@ pub fn load(sql: &SqlStorage, live: bool, id: &str) -> Result<Option<PaymentReco
     match rows.into_iter().next() {
         Some(row) => serde_json::from_str(&row.record)
             .map(Some)
-            .map_err(|e| internal("stored payment", e)),
+            .map_err(|e| stored_json("stored payment", &e)),
+        None => Ok(None),
+    }
+}
+
+/// Loads a payment whichever its mode, for the payer's pages: they are not in a mode, and
+/// the page session (checked before) already names the payment.
+pub fn load_either_mode(sql: &SqlStorage, id: &str) -> Result<Option<PaymentRecord>> {
+    let rows: Vec<RecordRow> = query(
+        sql,
+        "SELECT record FROM payments WHERE id = ?",
+        vec![id.into()],
+    )?;
+    match rows.into_iter().next() {
+        Some(row) => serde_json::from_str(&row.record)
+            .map(Some)
+            .map_err(|e| stored_json("stored payment", &e)),
         None => Ok(None),
     }
 }
@@ -217,7 +233,7 @@ pub fn events(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
         .iter()
         .map(|row| serde_json::from_str::<PaymentEvent>(&row.event))
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| internal("stored event", e))?;
+        .map_err(|e| stored_json("stored event", &e))?;
     Reply::json(
         200,
         &view::render_events(record.payment.id(), &events, ctx.origin),
@@ -327,7 +343,7 @@ pub fn search(ctx: &Ctx<'_>, query_string: &str) -> Result<Reply> {
     let mut results = Vec::with_capacity(rows.len());
     for text in rows {
         let record: PaymentRecord =
-            serde_json::from_str(&text).map_err(|e| internal("stored payment", e))?;
+            serde_json::from_str(&text).map_err(|e| stored_json("stored payment", &e))?;
         let refunds = super::refunds::load_for_payment(ctx.sql, record.payment.id())?;
         results.push(view::render_payment_for_search(
             &record, &refunds, ctx.origin,
@@ -442,7 +458,7 @@ pub fn expire_due(
     )?;
     for row in due {
         let mut record: PaymentRecord =
-            serde_json::from_str(&row.record).map_err(|e| internal("stored payment", e))?;
+            serde_json::from_str(&row.record).map_err(|e| stored_json("stored payment", &e))?;
         match record.payment.expire_if_due(now) {
             ExpiryOutcome::Expired { mut events } => {
                 provider_jobs::settle_payment(object, sql, account, &mut record, &mut events, now)?;

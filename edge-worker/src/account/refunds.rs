@@ -5,7 +5,7 @@
 
 use super::payments::{self, search_page, Ctx, Filter, Table};
 use super::provider_jobs;
-use super::sql::{flag, int, query, Row};
+use super::sql::{flag, int, query, stored_json, Row};
 use super::v1::Reply;
 use crate::clock;
 use kassa_core::api::error::ApiError;
@@ -27,7 +27,7 @@ fn parse_records<'a>(texts: impl Iterator<Item = &'a str>) -> Result<Vec<Refund>
     texts
         .map(serde_json::from_str)
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| worker::Error::RustError(format!("stored refund: {e}")))
+        .map_err(|e| stored_json("stored refund", &e))
 }
 
 /// Every refund of a payment, oldest first.

@@ -7,7 +7,7 @@
 //! `webhook:<id>`; the account's ed25519 key to `webhook_ed25519`.
 
 use super::payments::Ctx;
-use super::sql::{flag, int, query, Row};
+use super::sql::{flag, int, query, stored_json, Row};
 use super::v1::Reply;
 use super::AccountObject;
 use crate::{clock, secrets};
@@ -49,7 +49,7 @@ impl Row for WebhookRow {}
 
 impl WebhookRow {
     pub fn webhook(&self) -> Result<Webhook> {
-        serde_json::from_str(&self.record).map_err(|e| internal("stored webhook", e))
+        serde_json::from_str(&self.record).map_err(|e| stored_json("stored webhook", &e))
     }
 
     /// The secrets, opened.
