@@ -13,12 +13,12 @@
 //! Providers that answer at once (the sandbox) do 2 and 4 in a single section.
 
 use super::payments::{load, save};
-use super::provider_jobs::{self, apply_authorised, payment_key};
+use super::provider_jobs::{self, apply_authorised, payment_key, payment_ref};
 use super::{Account, AccountObject};
 use crate::{clock, provider};
 use kassa_core::card::ValidatedCard;
 use kassa_core::payment::{CardSummary, PaymentInput, PaymentStatus};
-use kassa_core::provider::{retry_delay_ms, Authorised, Call, PaymentRef, Prepared, LEASE_MS};
+use kassa_core::provider::{retry_delay_ms, Authorised, Call, Prepared, LEASE_MS};
 use kassa_core::view::PaymentRecord;
 use worker::{Result, SqlStorage};
 
@@ -28,17 +28,6 @@ pub enum CardOutcome {
     Done,
     /// The provider does not take this card (the sandbox's non-test cards): ask for another.
     Unsupported,
-}
-
-fn payment_ref<'a>(record: &'a PaymentRecord, id: &'a str, attempt: u64) -> PaymentRef<'a> {
-    PaymentRef {
-        payment_id: id,
-        amount: record.payment.amount(),
-        description: record.payment.description(),
-        reference: record.payment.reference(),
-        provider_id: record.payment.provider_id(),
-        attempt,
-    }
 }
 
 fn reload(sql: &SqlStorage, record: &PaymentRecord) -> Result<Option<PaymentRecord>> {

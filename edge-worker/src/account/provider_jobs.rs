@@ -184,7 +184,8 @@ enum Next {
     Stop,
 }
 
-fn payment_ref<'a>(record: &'a PaymentRecord, id: &'a str, attempt: u64) -> PaymentRef<'a> {
+/// What an adapter needs to know about a payment for one call (`attempt` keys retries).
+pub fn payment_ref<'a>(record: &'a PaymentRecord, id: &'a str, attempt: u64) -> PaymentRef<'a> {
     PaymentRef {
         payment_id: id,
         amount: record.payment.amount(),
