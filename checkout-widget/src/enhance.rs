@@ -147,7 +147,7 @@ fn random32() -> Result<[u8; 32], JsValue> {
 }
 
 impl Enhanced {
-    fn value(&self, id: &str) -> String {
+    pub fn value(&self, id: &str) -> String {
         input(&self.form, id).map(|i| i.value()).unwrap_or_default()
     }
 
@@ -189,6 +189,8 @@ impl Enhanced {
             return;
         }
         let result = match &self.parent {
+            // Only the merchant's `tokenize()` hands the token out; Enter does nothing.
+            Some(parent) if parent.tokenize => Ok(()),
             Some(_) => crate::embed::pay(self.clone()),
             None => self.post(),
         };

@@ -12,6 +12,8 @@ import { startGateway, devVars } from '../support/gateway.mjs';
 import { startFakeStripe } from '../support/fake-stripe.mjs';
 import { Payer } from '../support/payer.mjs';
 import { paymentBody } from '../support/api.mjs';
+import { core } from '../support/core.mjs';
+import { randomBytes } from 'node:crypto';
 
 const SECRET_KEY = 'sk_test_51KassaFakeStripeKey00000000000000000000009876';
 const ADMIN_TOKEN = devVars().ADMIN_TOKEN;
@@ -56,7 +58,7 @@ before(async () => {
   stripe = await startFakeStripe({ secretKey: SECRET_KEY });
   gateway = await startGateway({ name: 'gateway-stripe', vars: { STRIPE_API_BASE: stripe.url } });
   const created = await admin('/accounts', { method: 'POST' });
-  account = { id: created.json.account_id, key: created.json.api_key };
+  account = { id: created.json.account_id, key: created.json.api_key, pk: created.json.publishable_keys.test };
 });
 
 after(async () => {
@@ -162,6 +164,35 @@ test('Stripe declines fail with P0010; 3-D Secure is not supported yet and ends 
     assert.deepEqual(after.state, state, number);
     assert.equal(stripe.confirmations.get(after.provider_id), 1);
   }
+});
+
+test('a sealed card (tokenize) is confirmed once at Stripe, even with parallel duplicate requests', async () => {
+  const preview = await (await fetch(`${gateway.url}/checkout/preview`)).text();
+  const gatewayKey = /data-kassa-key="([^"]+)"/.exec(preview)[1];
+  const sealed = core.seal_card_for(gatewayKey, '4242424242424242', '123', `publishable:${account.pk}`, Date.now(), randomBytes(32));
+  const body = JSON.stringify(paymentBody({ reference: 'TOK-STRIPE', sealed_card: sealed }));
+  const headers = { Authorization: `Bearer ${account.key}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'tok-stripe-1' };
+  const send = async () => {
+    const res = await fetch(`${gateway.url}/v1/payments`, { method: 'POST', headers, body });
+    return { status: res.status, replayed: res.headers.get('idempotent-replayed'), json: await res.json() };
+  };
+  // The authorisation awaits Stripe: duplicates arriving meanwhile are told it is running.
+  const results = await Promise.all([send(), send(), send()]);
+  for (const r of results) assert.ok([201, 409].includes(r.status), JSON.stringify(r.json));
+  const first = results.find((r) => r.status === 201);
+  assert.ok(first);
+  assert.deepEqual(first.json.state, { status: 'success', finished: true });
+  assert.equal(first.json._links.next_url, undefined);
+  const replay = await send();
+  assert.equal(replay.status, 201);
+  assert.equal(replay.replayed, 'true');
+  assert.equal(replay.json.payment_id, first.json.payment_id);
+  const pi = first.json.provider_id;
+  assert.equal(stripe.confirmations.get(pi), 1, 'confirmed once');
+  assert.equal(stripe.for(pi).filter((r) => r.path.endsWith('/capture')).length, 1, 'captured once');
+  assert.equal(stripe.intents.get(pi).status, 'succeeded');
+  const ours = stripe.requests.filter((r) => r.path === '/v1/payment_intents' && form(r.body)['metadata[reference]'] === 'TOK-STRIPE');
+  assert.equal(ours.length, 1, 'one PaymentIntent');
 });
 
 test('a confirmation that times out is resolved by the status query, with one charge only', async () => {
