@@ -89,7 +89,10 @@ pub fn listen(enhanced: &Rc<Enhanced>) -> Result<(), JsValue> {
         return Ok(());
     };
     let this = enhanced.clone();
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+    gloo_events::EventListener::new(&parent.window, "message", move |event| {
+        let Some(event) = event.dyn_ref::<MessageEvent>() else {
+            return;
+        };
         let Some(parent) = &this.parent else {
             return;
         };
@@ -116,11 +119,9 @@ pub fn listen(enhanced: &Rc<Enhanced>) -> Result<(), JsValue> {
             }
             _ => {}
         }
-    });
-    parent
-        .window
-        .add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref())?;
-    on_message.forget();
+    })
+    // The form listens as long as its page lives.
+    .forget();
     parent.post("ready", &[]);
     parent.resize();
     Ok(())
