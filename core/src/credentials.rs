@@ -532,6 +532,20 @@ mod tests {
         (' '..='~').filter(move |&x| x != c)
     }
 
+    /// `text` with one character replaced, in every position by every alternative.
+    fn single_character_changes(text: &str) -> Vec<String> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = Vec::new();
+        for (i, &original) in chars.iter().enumerate() {
+            for replacement in alternatives(original) {
+                let mut changed = chars.clone();
+                changed[i] = replacement;
+                out.push(changed.into_iter().collect());
+            }
+        }
+        out
+    }
+
     #[test]
     fn crc32_check_value() {
         // The catalogue check value of CRC-32/ISO-HDLC.
@@ -576,18 +590,11 @@ mod tests {
     fn api_key_rejects_every_single_character_change() {
         for mode in [ApiKeyMode::Test, ApiKeyMode::Live] {
             let (text, _) = sample_key(mode);
-            let chars: Vec<char> = text.chars().collect();
-            let mut tried = 0;
-            for (i, &original) in chars.iter().enumerate() {
-                for replacement in alternatives(original) {
-                    let mut changed = chars.clone();
-                    changed[i] = replacement;
-                    let changed: String = changed.into_iter().collect();
-                    assert!(parse_api_key(&changed).is_err(), "{changed}");
-                    tried += 1;
-                }
+            let changes = single_character_changes(&text);
+            assert_eq!(changes.len(), API_KEY_LEN * 94);
+            for changed in changes {
+                assert!(parse_api_key(&changed).is_err(), "{changed}");
             }
-            assert_eq!(tried, API_KEY_LEN * 94);
         }
     }
 
@@ -666,14 +673,8 @@ mod tests {
         let parsed = parse_page_token(token.expose()).unwrap();
         assert_eq!(parsed.account_id(), account);
         assert_eq!(parsed.hash(), token.hash());
-        let chars: Vec<char> = token.expose().chars().collect();
-        for (i, &original) in chars.iter().enumerate() {
-            for replacement in alternatives(original) {
-                let mut changed = chars.clone();
-                changed[i] = replacement;
-                let changed: String = changed.into_iter().collect();
-                assert!(parse_page_token(&changed).is_err(), "{changed}");
-            }
+        for changed in single_character_changes(token.expose()) {
+            assert!(parse_page_token(&changed).is_err(), "{changed}");
         }
         // An API key body is not a page token, and vice versa.
         let (key, _) = sample_key(ApiKeyMode::Test);
@@ -695,18 +696,11 @@ mod tests {
             assert_eq!(PUBLISHABLE_KEY_LEN, 8 + 23);
             assert!(text.starts_with(mode.publishable_prefix()));
             assert_eq!(parse_publishable_key(&text), Ok(key));
-            let chars: Vec<char> = text.chars().collect();
-            let mut tried = 0;
-            for (i, &original) in chars.iter().enumerate() {
-                for replacement in alternatives(original) {
-                    let mut changed = chars.clone();
-                    changed[i] = replacement;
-                    let changed: String = changed.into_iter().collect();
-                    assert!(parse_publishable_key(&changed).is_err(), "{changed}");
-                    tried += 1;
-                }
+            let changes = single_character_changes(&text);
+            assert_eq!(changes.len(), PUBLISHABLE_KEY_LEN * 94);
+            for changed in changes {
+                assert!(parse_publishable_key(&changed).is_err(), "{changed}");
             }
-            assert_eq!(tried, PUBLISHABLE_KEY_LEN * 94);
         }
         let other = PublishableKey {
             mode: ApiKeyMode::Test,

@@ -4,7 +4,7 @@
 // an unregistered origin can neither frame the tokenize form nor receive its messages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, seriousA11yViolations } from '../support/browser.mjs';
+import { iframeSettled, launchBrowser, seriousA11yViolations } from '../support/browser.mjs';
 import { admin, api } from '../support/api.mjs';
 import { startMerchant } from '../../scripts/demo-merchant.mjs';
 
@@ -105,13 +105,6 @@ test('tokenize(): a declined card gives a failed payment with P0010', async () =
   assert.equal(payment.state.code, 'P0010');
   await context.close();
 });
-
-async function iframeSettled(page) {
-  await page.waitForSelector('iframe');
-  const frame = await (await page.$('iframe')).contentFrame();
-  await frame.waitForLoadState('load');
-  return frame;
-}
 
 test('a page on an unregistered origin can neither frame the tokenize form nor receive its messages', async () => {
   const context = await newContext();

@@ -543,18 +543,9 @@ async fn submit_card(
         Ok(card) => card,
         Err(errors) => return show(sql, account, key, record, csrf, &errors, None, &prefill),
     };
-    let Ok(summary) = CardSummary::new(
-        card.brand().id(),
-        card.first_six(),
-        card.last_four(),
-        card.expiry().to_string(),
-        Some(card.cardholder_name().to_string()),
-    ) else {
-        let errors = [CardFieldError {
-            field: card::CardField::Name,
-            kind: card::CardError::NameLooksLikeCardNumber,
-        }];
-        return show(sql, account, key, record, csrf, &errors, None, &prefill);
+    let summary = match CardSummary::of_validated(&card) {
+        Ok(summary) => summary,
+        Err(error) => return show(sql, account, key, record, csrf, &[error], None, &prefill),
     };
     // The payment's provider authorises; meanwhile (and if the answer is unknown) the
     // payment's page is the "being processed" one.

@@ -70,18 +70,9 @@ pub fn begin(ctx: &Ctx<'_>, request: CreatePaymentRequest, sealed: &str) -> Resu
     if is_spent(ctx.sql, &hash)? {
         return refuse(&token_used());
     }
-    let name_as_number = [CardFieldError {
-        field: CardField::Name,
-        kind: CardError::NameLooksLikeCardNumber,
-    }];
-    let Ok(summary) = CardSummary::new(
-        card.brand().id(),
-        card.first_six(),
-        card.last_four(),
-        card.expiry().to_string(),
-        Some(card.cardholder_name().to_string()),
-    ) else {
-        return refuse(&card_refused(&name_as_number));
+    let summary = match CardSummary::of_validated(&card) {
+        Ok(summary) => summary,
+        Err(error) => return refuse(&card_refused(&[error])),
     };
     // The sandbox answers only its test cards; refusing the others here, before anything is
     // written, keeps "a refused request changes nothing" (after the section it would leave
