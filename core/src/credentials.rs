@@ -304,15 +304,20 @@ impl fmt::Debug for ParsedApiKey {
     }
 }
 
+/// The mode a credential's prefix names (`prefix` gives each mode's), and the rest.
+fn split_mode(
+    text: &str,
+    prefix: fn(ApiKeyMode) -> &'static str,
+) -> Result<(ApiKeyMode, &str), CredentialError> {
+    [ApiKeyMode::Test, ApiKeyMode::Live]
+        .into_iter()
+        .find_map(|mode| text.strip_prefix(prefix(mode)).map(|body| (mode, body)))
+        .ok_or(CredentialError::WrongPrefix)
+}
+
 /// Checks the prefix, length, alphabet and checksum of an API key without any storage.
 pub fn parse_api_key(text: &str) -> Result<ParsedApiKey, CredentialError> {
-    let (mode, body) = if let Some(body) = text.strip_prefix(TEST_PREFIX) {
-        (ApiKeyMode::Test, body)
-    } else if let Some(body) = text.strip_prefix(LIVE_PREFIX) {
-        (ApiKeyMode::Live, body)
-    } else {
-        return Err(CredentialError::WrongPrefix);
-    };
+    let (mode, body) = split_mode(text, ApiKeyMode::prefix)?;
     if body.len() != API_KEY_BODY_LEN {
         return Err(CredentialError::WrongLength);
     }
@@ -454,13 +459,7 @@ impl PublishableKey {
 
 /// Checks a publishable key's prefix, length, alphabet and checksum without any storage.
 pub fn parse_publishable_key(text: &str) -> Result<PublishableKey, CredentialError> {
-    let (mode, body) = if let Some(body) = text.strip_prefix(PUBLISHABLE_TEST_PREFIX) {
-        (ApiKeyMode::Test, body)
-    } else if let Some(body) = text.strip_prefix(PUBLISHABLE_LIVE_PREFIX) {
-        (ApiKeyMode::Live, body)
-    } else {
-        return Err(CredentialError::WrongPrefix);
-    };
+    let (mode, body) = split_mode(text, ApiKeyMode::publishable_prefix)?;
     if text.len() != PUBLISHABLE_KEY_LEN {
         return Err(CredentialError::WrongLength);
     }
