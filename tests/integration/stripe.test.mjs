@@ -2,8 +2,9 @@
 // at a local server speaking Stripe's API (tests/support/fake-stripe.mjs, built from Stripe's
 // fixture objects). Checks the exact requests Kassa sends, that credentials are stored
 // sealed and never shown, that a confirmation that times out is resolved by the alarm's
-// status query without a second charge, that a capture failing with a 5xx is retried, and
-// that cancellation and expiry release the hold.
+// status query without a second charge (also for a sealed card paid from the merchant's
+// server, which is then confirmed and captured without a payer), that a capture failing with
+// a 5xx is retried, and that cancellation and expiry release the hold.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -229,6 +230,27 @@ test('a confirmation that times out is resolved by the status query, with one ch
   assert.equal((await payment(p.payment_id)).refund_summary.status, 'available');
   assert.equal(stripe.intents.get(pi.id).status, 'succeeded');
   assert.equal(stripe.for(pi.id).filter((r) => r.path.endsWith('/capture')).length, 1);
+});
+
+test('a sealed card whose confirmation times out is confirmed and captured once the status query finds it', async () => {
+  const preview = await (await fetch(`${gateway.url}/checkout/preview`)).text();
+  const gatewayKey = /data-kassa-key="([^"]+)"/.exec(preview)[1];
+  const sealed = core.seal_card_for(gatewayKey, '4242424242424242', '123', `publishable:${account.pk}`, Date.now(), randomBytes(32));
+  stripe.inject('confirm', 'hang');
+  const res = await api('/payments', { method: 'POST', body: paymentBody({ reference: 'TOK-HANG', sealed_card: sealed }) });
+  assert.equal(res.status, 201, res.text);
+  // Not known yet: never failed, and no page for a payer to go to.
+  assert.deepEqual(res.json.state, { status: 'started', finished: false });
+  assert.equal(res.json._links.next_url, undefined);
+  // There is no payer to confirm: the status query's answer is confirmed, then captured.
+  const done = await eventually(async () => {
+    const now = await payment(res.json.payment_id);
+    return now.state.status === 'success' && now.refund_summary.status === 'available' && now;
+  }, 'the status query to authorise and the capture');
+  const pi = done.provider_id;
+  assert.equal(stripe.confirmations.get(pi), 1, 'confirmed once');
+  assert.equal(stripe.for(pi).filter((r) => r.path.endsWith('/capture')).length, 1, 'captured once');
+  assert.equal(stripe.intents.get(pi).status, 'succeeded');
 });
 
 test('a capture that fails with a 5xx is retried by the alarm with a new attempt key', async () => {

@@ -95,6 +95,7 @@ pub fn begin(ctx: &Ctx<'_>, request: CreatePaymentRequest, sealed: &str) -> Resu
     // The alarm prunes the record once the token could not open anyway.
     ctx.wake_by(until);
     let (mut record, created) = new_payment(ctx, request)?;
+    record.confirm_on_authorisation = true;
     let mut events = vec![created];
     // The card is here already: the payment starts as the hosted page's first visit would
     // start it, and `authorise` takes it from `started`.
@@ -110,7 +111,9 @@ pub fn begin(ctx: &Ctx<'_>, request: CreatePaymentRequest, sealed: &str) -> Resu
 }
 
 /// After the section: authorise through the provider, confirm, and answer with the
-/// payment's resulting state (201, no `next_url`).
+/// payment's resulting state (201, no `next_url`). An answer the provider did not give in
+/// time leaves the payment `started` for the status query, which confirms it once it learns
+/// of the authorisation (`confirm_on_authorisation`).
 pub async fn finish(ctx: &Ctx<'_>, pending: Pending) -> Result<Reply> {
     let Pending {
         record,
