@@ -28,6 +28,14 @@ if (account) {
   if (check.status === 401) account = null;
 }
 account ??= await createDemoAccount();
+if (!account.publishable_keys) {
+  // Saved before publishable keys existed: they are derived, so ask for them.
+  const res = await fetch(`${base}/admin/v1/accounts/${account.account_id}`, { headers: { Authorization: `Bearer ${vars.ADMIN_TOKEN}` } });
+  if (res.ok) {
+    account.publishable_keys = (await res.json()).publishable_keys;
+    writeFileSync(saved, JSON.stringify(account, null, 2), { mode: 0o600 });
+  }
+}
 
 /** The demo account's webhook to the inbox, registered once (found again by its URL). */
 async function ensureInboxWebhook() {

@@ -4,7 +4,9 @@
 //! `postMessage`, with the exact origin the account registered and a per-mount channel id,
 //! both ways. Messages carry states and the brand name, never card data. The merchant's
 //! `pay()` asks the iframe to seal and send; the iframe posts the sealed card to its own
-//! origin and reports the payment's outcome.
+//! origin and reports the payment's outcome. In tokenize mode (`data-kassa-mode="tokenize"`,
+//! no payment yet) the merchant's `tokenize()` gets the sealed card itself, bound to its
+//! publishable key, and the iframe sends nothing over the network.
 
 use crate::enhance::Enhanced;
 use js_sys::{Object, Promise, Reflect};
@@ -18,6 +20,8 @@ pub struct Parent {
     origin: String,
     channel: String,
     window: Window,
+    /// Tokenize mode: answers `tokenize` requests instead of `pay`.
+    pub tokenize: bool,
 }
 
 fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
@@ -36,10 +40,12 @@ impl Parent {
             return Ok(None);
         };
         let window = web_sys::window().ok_or_else(|| JsValue::from_str("Kassa: no window"))?;
+        let tokenize = form.get_attribute("data-kassa-mode").as_deref() == Some("tokenize");
         Ok(Some(Parent {
             origin,
             channel,
             window,
+            tokenize,
         }))
     }
 
@@ -76,13 +82,17 @@ impl Parent {
     }
 }
 
-/// Starts listening for the merchant's `pay` requests and announces the form as ready.
+/// Starts listening for the merchant's `pay` (or `tokenize`) requests and announces the
+/// form as ready.
 pub fn listen(enhanced: &Rc<Enhanced>) -> Result<(), JsValue> {
     let Some(parent) = &enhanced.parent else {
         return Ok(());
     };
     let this = enhanced.clone();
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+    gloo_events::EventListener::new(&parent.window, "message", move |event| {
+        let Some(event) = event.dyn_ref::<MessageEvent>() else {
+            return;
+        };
         let Some(parent) = &this.parent else {
             return;
         };
@@ -97,17 +107,43 @@ pub fn listen(enhanced: &Rc<Enhanced>) -> Result<(), JsValue> {
                 .ok()
                 .and_then(|v| v.as_string())
         };
-        if text("channel").as_deref() == Some(parent.channel.as_str())
-            && text("type").as_deref() == Some("pay")
-        {
-            this.submit_from_parent();
+        if text("channel").as_deref() != Some(parent.channel.as_str()) {
+            return;
         }
-    });
-    parent
-        .window
-        .add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref())?;
-    on_message.forget();
+        match (text("type").as_deref(), parent.tokenize) {
+            (Some("pay"), false) => this.submit_from_parent(),
+            (Some("tokenize"), true) => {
+                if let Err(err) = tokenize(&this, parent) {
+                    web_sys::console::error_1(&err);
+                }
+            }
+            _ => {}
+        }
+    })
+    // The form listens as long as its page lives.
+    .forget();
     parent.post("ready", &[]);
+    parent.resize();
+    Ok(())
+}
+
+/// Seals the card for the publishable key and gives the token (ciphertext, with the brand)
+/// to the parent, which sends it to its server; or says there is something to correct.
+fn tokenize(enhanced: &Enhanced, parent: &Parent) -> Result<(), JsValue> {
+    match enhanced.seal()? {
+        Some(token) => {
+            let number = enhanced.value("card-no");
+            let brand = crate::live::on_number_input(&number).brand.map(|b| b.id());
+            parent.post(
+                "token",
+                &[
+                    ("token", JsValue::from_str(&token)),
+                    ("brand", brand.map_or(JsValue::NULL, JsValue::from_str)),
+                ],
+            );
+        }
+        None => parent.post("invalid", &[]),
+    }
     parent.resize();
     Ok(())
 }

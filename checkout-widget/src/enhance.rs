@@ -17,7 +17,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Event, HtmlButtonElement, HtmlFormElement, HtmlInputElement, InputEvent};
+use web_sys::{Element, HtmlButtonElement, HtmlFormElement, HtmlInputElement, InputEvent};
 
 const FIELD_IDS: [&str; 4] = ["card-no", "expiry-date", "cvc", "cardholder-name"];
 
@@ -85,12 +85,12 @@ pub fn enhance(form: HtmlFormElement) -> Result<Rc<Enhanced>, JsValue> {
     });
     wire_live_formatting(&enhanced)?;
     let this = enhanced.clone();
-    let on_submit = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+    let options = gloo_events::EventListenerOptions::enable_prevent_default();
+    gloo_events::EventListener::new_with_options(&form, "submit", options, move |event| {
         event.prevent_default();
         this.submit();
-    });
-    form.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref())?;
-    on_submit.forget();
+    })
+    .forget();
     form.set_attribute("data-state", "ready")?;
     crate::embed::listen(&enhanced)?;
     Ok(enhanced)
@@ -130,10 +130,12 @@ fn on_input(
     mut handler: impl FnMut(&HtmlInputElement, &InputEvent) + 'static,
 ) -> Result<(), JsValue> {
     let target = field.clone();
-    let listener =
-        Closure::<dyn FnMut(InputEvent)>::new(move |event: InputEvent| handler(&target, &event));
-    field.add_event_listener_with_callback("input", listener.as_ref().unchecked_ref())?;
-    listener.forget();
+    gloo_events::EventListener::new(field, "input", move |event| {
+        if let Some(event) = event.dyn_ref::<InputEvent>() {
+            handler(&target, event);
+        }
+    })
+    .forget();
     Ok(())
 }
 
@@ -147,7 +149,7 @@ fn random32() -> Result<[u8; 32], JsValue> {
 }
 
 impl Enhanced {
-    fn value(&self, id: &str) -> String {
+    pub fn value(&self, id: &str) -> String {
         input(&self.form, id).map(|i| i.value()).unwrap_or_default()
     }
 
@@ -189,6 +191,8 @@ impl Enhanced {
             return;
         }
         let result = match &self.parent {
+            // Only the merchant's `tokenize()` hands the token out; Enter does nothing.
+            Some(parent) if parent.tokenize => Ok(()),
             Some(_) => crate::embed::pay(self.clone()),
             None => self.post(),
         };

@@ -25,6 +25,13 @@
 //! `account id (10) | random (32) | CRC-32 (4)`, with the CRC also covering a domain label
 //! so a page token and an API key body can never be mistaken for each other.
 //!
+//! Publishable keys (`pk_test_<body>` / `pk_live_<body>`, embedded checkout's `tokenize()`):
+//! base32 of 14 bytes, 23 characters: `account id (10) | CRC-32 (4)`, the CRC covering a
+//! domain label, the prefix and the account id. They hold no secret and nothing is stored:
+//! a merchant's web page shows its key to everyone, and the key only names the account (for
+//! routing, and as the binding of cards sealed in that page). Being derived, each account
+//! has exactly one per mode, the same every time it is asked for.
+//!
 //! Every check involving a secret (checksums, hashes, the admin token) is constant-time.
 
 use core::fmt;
@@ -51,6 +58,14 @@ const PAGE_TOKEN_BYTES: usize = ACCOUNT_BYTES + SECRET_BYTES + CRC_BYTES;
 /// Length of a page token.
 pub const PAGE_TOKEN_LEN: usize = base32::encoded_len(PAGE_TOKEN_BYTES);
 const PAGE_TOKEN_DOMAIN: &[u8] = b"kassa-page-token-v1";
+
+pub const PUBLISHABLE_TEST_PREFIX: &str = "pk_test_";
+pub const PUBLISHABLE_LIVE_PREFIX: &str = "pk_live_";
+const PUBLISHABLE_BYTES: usize = ACCOUNT_BYTES + CRC_BYTES;
+/// Length of a publishable key (both prefixes have the same length).
+pub const PUBLISHABLE_KEY_LEN: usize =
+    PUBLISHABLE_TEST_PREFIX.len() + base32::encoded_len(PUBLISHABLE_BYTES);
+const PUBLISHABLE_DOMAIN: &[u8] = b"kassa-publishable-key-v1";
 
 /// Why a credential string was rejected. None of these touch storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,6 +196,13 @@ impl ApiKeyMode {
             ApiKeyMode::Live => LIVE_PREFIX,
         }
     }
+
+    pub const fn publishable_prefix(self) -> &'static str {
+        match self {
+            ApiKeyMode::Test => PUBLISHABLE_TEST_PREFIX,
+            ApiKeyMode::Live => PUBLISHABLE_LIVE_PREFIX,
+        }
+    }
 }
 
 /// What storage keeps for an API key: never the key itself.
@@ -282,15 +304,20 @@ impl fmt::Debug for ParsedApiKey {
     }
 }
 
+/// The mode a credential's prefix names (`prefix` gives each mode's), and the rest.
+fn split_mode(
+    text: &str,
+    prefix: fn(ApiKeyMode) -> &'static str,
+) -> Result<(ApiKeyMode, &str), CredentialError> {
+    [ApiKeyMode::Test, ApiKeyMode::Live]
+        .into_iter()
+        .find_map(|mode| text.strip_prefix(prefix(mode)).map(|body| (mode, body)))
+        .ok_or(CredentialError::WrongPrefix)
+}
+
 /// Checks the prefix, length, alphabet and checksum of an API key without any storage.
 pub fn parse_api_key(text: &str) -> Result<ParsedApiKey, CredentialError> {
-    let (mode, body) = if let Some(body) = text.strip_prefix(TEST_PREFIX) {
-        (ApiKeyMode::Test, body)
-    } else if let Some(body) = text.strip_prefix(LIVE_PREFIX) {
-        (ApiKeyMode::Live, body)
-    } else {
-        return Err(CredentialError::WrongPrefix);
-    };
+    let (mode, body) = split_mode(text, ApiKeyMode::prefix)?;
     if body.len() != API_KEY_BODY_LEN {
         return Err(CredentialError::WrongLength);
     }
@@ -410,6 +437,51 @@ pub fn parse_page_token(text: &str) -> Result<PageToken, CredentialError> {
     result
 }
 
+/// A publishable key that passed the stateless checks: which account, test or live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublishableKey {
+    pub mode: ApiKeyMode,
+    pub account_id: AccountId,
+}
+
+impl PublishableKey {
+    /// The key's text: the same for the same account and mode, every time.
+    pub fn text(&self) -> String {
+        let prefix = self.mode.publishable_prefix();
+        let account = self.account_id.as_bytes();
+        let crc = crc32(&[PUBLISHABLE_DOMAIN, prefix.as_bytes(), account]);
+        let mut bytes = Vec::with_capacity(PUBLISHABLE_BYTES);
+        bytes.extend_from_slice(account);
+        bytes.extend_from_slice(&crc.to_le_bytes());
+        format!("{prefix}{}", base32::encode(&bytes))
+    }
+}
+
+/// Checks a publishable key's prefix, length, alphabet and checksum without any storage.
+pub fn parse_publishable_key(text: &str) -> Result<PublishableKey, CredentialError> {
+    let (mode, body) = split_mode(text, ApiKeyMode::publishable_prefix)?;
+    if text.len() != PUBLISHABLE_KEY_LEN {
+        return Err(CredentialError::WrongLength);
+    }
+    let bytes = base32::decode_array::<PUBLISHABLE_BYTES>(body)
+        .map_err(|_| CredentialError::InvalidEncoding)?;
+    let (account, received_crc) = bytes
+        .split_first_chunk::<ACCOUNT_BYTES>()
+        .ok_or(CredentialError::WrongLength)?;
+    let computed = crc32(&[
+        PUBLISHABLE_DOMAIN,
+        mode.publishable_prefix().as_bytes(),
+        account,
+    ]);
+    if computed.to_le_bytes().as_slice() != received_crc {
+        return Err(CredentialError::BadChecksum);
+    }
+    Ok(PublishableKey {
+        mode,
+        account_id: AccountId::generate(*account),
+    })
+}
+
 /// The token of an `Authorization: Bearer <token>` header value (scheme case-insensitive,
 /// RFC 7235), or `None`.
 pub fn bearer_token(authorization: &str) -> Option<&str> {
@@ -459,6 +531,20 @@ mod tests {
         (' '..='~').filter(move |&x| x != c)
     }
 
+    /// `text` with one character replaced, in every position by every alternative.
+    fn single_character_changes(text: &str) -> Vec<String> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = Vec::new();
+        for (i, &original) in chars.iter().enumerate() {
+            for replacement in alternatives(original) {
+                let mut changed = chars.clone();
+                changed[i] = replacement;
+                out.push(changed.into_iter().collect());
+            }
+        }
+        out
+    }
+
     #[test]
     fn crc32_check_value() {
         // The catalogue check value of CRC-32/ISO-HDLC.
@@ -503,18 +589,11 @@ mod tests {
     fn api_key_rejects_every_single_character_change() {
         for mode in [ApiKeyMode::Test, ApiKeyMode::Live] {
             let (text, _) = sample_key(mode);
-            let chars: Vec<char> = text.chars().collect();
-            let mut tried = 0;
-            for (i, &original) in chars.iter().enumerate() {
-                for replacement in alternatives(original) {
-                    let mut changed = chars.clone();
-                    changed[i] = replacement;
-                    let changed: String = changed.into_iter().collect();
-                    assert!(parse_api_key(&changed).is_err(), "{changed}");
-                    tried += 1;
-                }
+            let changes = single_character_changes(&text);
+            assert_eq!(changes.len(), API_KEY_LEN * 94);
+            for changed in changes {
+                assert!(parse_api_key(&changed).is_err(), "{changed}");
             }
-            assert_eq!(tried, API_KEY_LEN * 94);
         }
     }
 
@@ -593,19 +672,87 @@ mod tests {
         let parsed = parse_page_token(token.expose()).unwrap();
         assert_eq!(parsed.account_id(), account);
         assert_eq!(parsed.hash(), token.hash());
-        let chars: Vec<char> = token.expose().chars().collect();
-        for (i, &original) in chars.iter().enumerate() {
-            for replacement in alternatives(original) {
-                let mut changed = chars.clone();
-                changed[i] = replacement;
-                let changed: String = changed.into_iter().collect();
-                assert!(parse_page_token(&changed).is_err(), "{changed}");
-            }
+        for changed in single_character_changes(token.expose()) {
+            assert!(parse_page_token(&changed).is_err(), "{changed}");
         }
         // An API key body is not a page token, and vice versa.
         let (key, _) = sample_key(ApiKeyMode::Test);
         assert!(parse_page_token(&key[TEST_PREFIX.len()..]).is_err());
         assert!(parse_api_key(&format!("api_test_{}", token.expose())).is_err());
+    }
+
+    #[test]
+    fn publishable_key_round_trip_and_every_change_rejected() {
+        let account = AccountId::generate(*b"acct-0001!");
+        for mode in [ApiKeyMode::Test, ApiKeyMode::Live] {
+            let key = PublishableKey {
+                mode,
+                account_id: account,
+            };
+            let text = key.text();
+            assert_eq!(text, key.text(), "deterministic");
+            assert_eq!(text.len(), PUBLISHABLE_KEY_LEN);
+            assert_eq!(PUBLISHABLE_KEY_LEN, 8 + 23);
+            assert!(text.starts_with(mode.publishable_prefix()));
+            assert_eq!(parse_publishable_key(&text), Ok(key));
+            let changes = single_character_changes(&text);
+            assert_eq!(changes.len(), PUBLISHABLE_KEY_LEN * 94);
+            for changed in changes {
+                assert!(parse_publishable_key(&changed).is_err(), "{changed}");
+            }
+        }
+        let other = PublishableKey {
+            mode: ApiKeyMode::Test,
+            account_id: AccountId::generate(*b"acct-0002!"),
+        };
+        assert_ne!(
+            other.text(),
+            PublishableKey {
+                mode: ApiKeyMode::Test,
+                account_id: account
+            }
+            .text()
+        );
+    }
+
+    #[test]
+    fn publishable_key_errors_and_no_confusion() {
+        let test = PublishableKey {
+            mode: ApiKeyMode::Test,
+            account_id: AccountId::generate([7; 10]),
+        }
+        .text();
+        // Editing test into live keeps the prefix valid but breaks the checksum.
+        assert_eq!(
+            parse_publishable_key(&test.replacen("pk_test_", "pk_live_", 1)),
+            Err(CredentialError::BadChecksum)
+        );
+        assert_eq!(
+            parse_publishable_key(&test.replacen("pk_test_", "pk_prod_", 1)),
+            Err(CredentialError::WrongPrefix)
+        );
+        assert_eq!(
+            parse_publishable_key(&test[..test.len() - 1]),
+            Err(CredentialError::WrongLength)
+        );
+        assert_eq!(
+            parse_publishable_key(&test.to_uppercase()),
+            Err(CredentialError::WrongPrefix)
+        );
+        assert_eq!(
+            parse_publishable_key(&format!("pk_test_{}", test[8..].to_uppercase())),
+            Err(CredentialError::InvalidEncoding)
+        );
+        assert_eq!(parse_publishable_key(""), Err(CredentialError::WrongPrefix));
+        // Neither an API key nor a page token passes for a publishable key, or the reverse.
+        let (api, _) = sample_key(ApiKeyMode::Test);
+        assert!(parse_publishable_key(&api).is_err());
+        assert!(parse_publishable_key(&api.replacen("api_", "pk_", 1)).is_err());
+        let page = PageToken::generate(AccountId::generate([7; 10]), [1; 32]);
+        assert!(parse_publishable_key(&format!("pk_test_{}", page.expose())).is_err());
+        assert!(parse_api_key(&test).is_err());
+        assert!(parse_api_key(&test.replacen("pk_", "api_", 1)).is_err());
+        assert!(parse_page_token(&test[8..]).is_err());
     }
 
     #[test]
@@ -649,6 +796,13 @@ mod tests {
             chars[i] = replacement;
             let changed: String = chars.into_iter().collect();
             prop_assert!(parse_api_key(&changed).is_err());
+        }
+
+        #[test]
+        fn publishable_key_round_trip(live in any::<bool>(), account in any::<[u8; 10]>()) {
+            let mode = if live { ApiKeyMode::Live } else { ApiKeyMode::Test };
+            let key = PublishableKey { mode, account_id: AccountId::generate(account) };
+            prop_assert_eq!(parse_publishable_key(&key.text()), Ok(key));
         }
 
         #[test]

@@ -72,6 +72,11 @@ pub struct PaymentRecord {
     /// that records stored before any were known still load.
     #[serde(default)]
     pub authorisation: AuthorisationDetails,
+    /// Created with a sealed card by the merchant's server (`sealed_card`): there is no payer
+    /// to confirm, so an authorisation is confirmed as soon as it is known, even when a
+    /// status query learns it later. Defaulted for records stored before it existed.
+    #[serde(default)]
+    pub confirm_on_authorisation: bool,
 }
 
 /// What the card form and the provider report about the card besides the
@@ -139,6 +144,7 @@ impl PaymentRecord {
             live,
             provider: provider.into(),
             authorisation: AuthorisationDetails::default(),
+            confirm_on_authorisation: false,
         };
         (record, event)
     }

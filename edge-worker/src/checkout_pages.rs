@@ -31,12 +31,10 @@ pub struct Sealing<'a> {
 }
 
 /// The embedded form's parent: the registered origin of the merchant's page and the
-/// channel id of this mount. `session` is the payment session, carried in the form rather
-/// than a cookie (third-party cookies are unreliable in iframes).
+/// channel id of this mount.
 pub struct Embed<'a> {
     pub parent_origin: &'a str,
     pub channel: &'a str,
-    pub session: &'a str,
     pub frame_ancestors: &'a [String],
 }
 
@@ -350,24 +348,45 @@ pub fn embed_form(
     s: &Summary<'_>,
     action: &str,
     csrf: &str,
+    session: &str,
     sealing: &Sealing<'_>,
     embed: &Embed<'_>,
 ) -> Result<Response> {
-    let lang = s.language;
+    let attrs = format!(" method=\"post\" action=\"{}\"", escape(action));
+    let hidden = format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <input type=\"hidden\" name=\"session\" value=\"{}\">",
+        escape(csrf),
+        escape(session),
+    );
+    embed_page(s.language, &attrs, &hidden, sealing, embed)
+}
+
+/// The embedded form of `tokenize()`: no payment, no action and no submit button. The
+/// widget seals for the publishable key and hands the token to the parent page; nothing is
+/// posted from this page.
+pub fn tokenize_form(lang: Language, sealing: &Sealing<'_>, embed: &Embed<'_>) -> Result<Response> {
+    embed_page(lang, " data-kassa-mode=\"tokenize\"", "", sealing, embed)
+}
+
+/// The card form for a merchant's iframe, with extra form attributes and hidden inputs.
+fn embed_page(
+    lang: Language,
+    attrs: &str,
+    hidden: &str,
+    sealing: &Sealing<'_>,
+    embed: &Embed<'_>,
+) -> Result<Response> {
     let c = copy(lang);
     let body = format!(
         "<h1 class=\"visually-hidden\">{title}</h1>\
-         <form method=\"post\" action=\"{action}\" novalidate class=\"card-form\" id=\"card-details\"{attrs} \
-         data-kassa-parent=\"{parent}\" data-kassa-channel=\"{channel}\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"session\" value=\"{session}\">\
-         {fields}</form>",
+         <form novalidate class=\"card-form\" id=\"card-details\"{sealing} \
+         data-kassa-parent=\"{parent}\" data-kassa-channel=\"{channel}\"{attrs}>\
+         {hidden}{fields}</form>",
         title = c.card_details,
-        action = escape(action),
-        attrs = sealing_attributes(lang, sealing),
+        sealing = sealing_attributes(lang, sealing),
         parent = escape(embed.parent_origin),
         channel = escape(embed.channel),
-        csrf = escape(csrf),
-        session = escape(embed.session),
         fields = card_fields(lang, &[], &Prefill::default()),
     );
     Page {

@@ -8,7 +8,9 @@
 use crate::account::{INTERNAL_CONFIG, INTERNAL_INIT, INTERNAL_KEYS};
 use crate::{clock, http, pages};
 use kassa_core::api::error::ApiError;
-use kassa_core::credentials::{admin_token_matches, bearer_token, parse_api_key, parse_page_token};
+use kassa_core::credentials::{
+    admin_token_matches, bearer_token, parse_api_key, parse_page_token, parse_publishable_key,
+};
 use kassa_core::ids::AccountId;
 use kassa_core::version::VERSION;
 use serde::Serialize;
@@ -46,6 +48,7 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
         (_, p) if p == "/admin/webhooks" || p.starts_with("/admin/webhooks/") => {
             webhook_admin(req, env).await
         }
+        (Method::Get, p) if p.starts_with("/embed/tokenize/") => tokenize(req, env).await,
         (Method::Get, p) if p.starts_with("/secure/") || p.starts_with("/embed/") => {
             secure(req, env).await
         }
@@ -149,6 +152,20 @@ async fn secure(req: Request, env: Env) -> Result<Response> {
     match parse_page_token(token) {
         Ok(token) => {
             account_stub(&env, token.account_id())?
+                .fetch_with_request(req)
+                .await
+        }
+        Err(_) => crate::checkout_pages::link_not_valid(),
+    }
+}
+
+/// `GET /embed/tokenize/{publishable key}`: the key names its account (checksum first, no
+/// storage touched); the account's object checks the origin and renders the form.
+async fn tokenize(req: Request, env: Env) -> Result<Response> {
+    let path = req.path();
+    match parse_publishable_key(path.trim_start_matches("/embed/tokenize/")) {
+        Ok(pk) => {
+            account_stub(&env, pk.account_id)?
                 .fetch_with_request(req)
                 .await
         }

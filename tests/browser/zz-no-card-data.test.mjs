@@ -1,5 +1,6 @@
 // Runs last (files run in name order): after the integration, conformance and browser suites
-// have paid with test cards through the shared gateway, no card number or security code may
+// have paid with test cards through the shared gateway (hosted pages, embedded checkout and
+// sealed cards from tokenize()), no card number or security code may
 // appear anywhere in its persisted state directory or its captured log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ const LOG = process.env.KASSA_LOG;
 
 // Every card number the test suites type, in the forms they are typed.
 const NUMBERS = ['4242424242424242', '4242424242424241', '4000000000000002', '4000000000000119',
-  '4000000000000069', '4000000000000127', '4000056655665556', '378282246310005'];
+  '4000000000000069', '4000000000000127', '4000056655665556', '378282246310005', '5555555555554444'];
 const patterns = [
   ...NUMBERS.map((n) => n),
   ...NUMBERS.map((n) => n.replace(/(\d{4})(?=\d)/g, '$1 ')),

@@ -71,7 +71,7 @@ const CORRECTED = {
   PaymentLinksForSearch: (s) => s.properties.cancel.nullable && s.properties.capture.nullable,
 };
 
-test("GOV.UK Pay's schemas are kept as published, less the agreement request fields", () => {
+test("GOV.UK Pay's schemas are kept as published, less the agreement request fields, plus sealed_card", () => {
   for (const [name, mine] of Object.entries(kassa.components.schemas)) {
     const theirs = govuk.components.schemas[name];
     if (!theirs) continue; // one of Kassa's own
@@ -86,9 +86,12 @@ test("GOV.UK Pay's schemas are kept as published, less the agreement request fie
     }
     const expected = structuredClone(theirs);
     for (const field of DROPPED_REQUEST_FIELDS) delete expected.properties[field];
-    const { authorisation_mode: mode, ...rest } = mine.properties;
+    const { authorisation_mode: mode, sealed_card: sealed, ...rest } = mine.properties;
     const { authorisation_mode: theirMode, ...theirRest } = expected.properties;
     assert.deepEqual(rest, theirRest, 'CreateCardPaymentRequest fields');
+    // Kassa's one addition (embedded checkout's tokenize mode), optional and marked as such.
+    assert.equal(sealed.type, 'string');
+    assert.match(sealed.description, /^Kassa addition/);
     assert.deepEqual(mine.required, expected.required, 'CreateCardPaymentRequest required fields');
     assert.deepEqual(mode.enum, ['web'], 'authorisation_mode is web only');
     assert.equal(mode.type, theirMode.type);

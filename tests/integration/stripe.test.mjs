@@ -2,8 +2,9 @@
 // at a local server speaking Stripe's API (tests/support/fake-stripe.mjs, built from Stripe's
 // fixture objects). Checks the exact requests Kassa sends, that credentials are stored
 // sealed and never shown, that a confirmation that times out is resolved by the alarm's
-// status query without a second charge, that a capture failing with a 5xx is retried, and
-// that cancellation and expiry release the hold.
+// status query without a second charge (also for a sealed card paid from the merchant's
+// server, which is then confirmed and captured without a payer), that a capture failing with
+// a 5xx is retried, and that cancellation and expiry release the hold.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { startGateway, devVars } from '../support/gateway.mjs';
 import { startFakeStripe } from '../support/fake-stripe.mjs';
 import { Payer } from '../support/payer.mjs';
 import { paymentBody } from '../support/api.mjs';
+import { core } from '../support/core.mjs';
+import { randomBytes } from 'node:crypto';
 
 const SECRET_KEY = 'sk_test_51KassaFakeStripeKey00000000000000000000009876';
 const ADMIN_TOKEN = devVars().ADMIN_TOKEN;
@@ -56,7 +59,7 @@ before(async () => {
   stripe = await startFakeStripe({ secretKey: SECRET_KEY });
   gateway = await startGateway({ name: 'gateway-stripe', vars: { STRIPE_API_BASE: stripe.url } });
   const created = await admin('/accounts', { method: 'POST' });
-  account = { id: created.json.account_id, key: created.json.api_key };
+  account = { id: created.json.account_id, key: created.json.api_key, pk: created.json.publishable_keys.test };
 });
 
 after(async () => {
@@ -164,6 +167,35 @@ test('Stripe declines fail with P0010; 3-D Secure is not supported yet and ends 
   }
 });
 
+test('a sealed card (tokenize) is confirmed once at Stripe, even with parallel duplicate requests', async () => {
+  const preview = await (await fetch(`${gateway.url}/checkout/preview`)).text();
+  const gatewayKey = /data-kassa-key="([^"]+)"/.exec(preview)[1];
+  const sealed = core.seal_card_for(gatewayKey, '4242424242424242', '123', `publishable:${account.pk}`, Date.now(), randomBytes(32));
+  const body = JSON.stringify(paymentBody({ reference: 'TOK-STRIPE', sealed_card: sealed }));
+  const headers = { Authorization: `Bearer ${account.key}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'tok-stripe-1' };
+  const send = async () => {
+    const res = await fetch(`${gateway.url}/v1/payments`, { method: 'POST', headers, body });
+    return { status: res.status, replayed: res.headers.get('idempotent-replayed'), json: await res.json() };
+  };
+  // The authorisation awaits Stripe: duplicates arriving meanwhile are told it is running.
+  const results = await Promise.all([send(), send(), send()]);
+  for (const r of results) assert.ok([201, 409].includes(r.status), JSON.stringify(r.json));
+  const first = results.find((r) => r.status === 201);
+  assert.ok(first);
+  assert.deepEqual(first.json.state, { status: 'success', finished: true });
+  assert.equal(first.json._links.next_url, undefined);
+  const replay = await send();
+  assert.equal(replay.status, 201);
+  assert.equal(replay.replayed, 'true');
+  assert.equal(replay.json.payment_id, first.json.payment_id);
+  const pi = first.json.provider_id;
+  assert.equal(stripe.confirmations.get(pi), 1, 'confirmed once');
+  assert.equal(stripe.for(pi).filter((r) => r.path.endsWith('/capture')).length, 1, 'captured once');
+  assert.equal(stripe.intents.get(pi).status, 'succeeded');
+  const ours = stripe.requests.filter((r) => r.path === '/v1/payment_intents' && form(r.body)['metadata[reference]'] === 'TOK-STRIPE');
+  assert.equal(ours.length, 1, 'one PaymentIntent');
+});
+
 test('a confirmation that times out is resolved by the status query, with one charge only', async () => {
   const p = (await api('/payments', { method: 'POST', body: paymentBody() })).json;
   stripe.inject('confirm', 'hang');
@@ -198,6 +230,27 @@ test('a confirmation that times out is resolved by the status query, with one ch
   assert.equal((await payment(p.payment_id)).refund_summary.status, 'available');
   assert.equal(stripe.intents.get(pi.id).status, 'succeeded');
   assert.equal(stripe.for(pi.id).filter((r) => r.path.endsWith('/capture')).length, 1);
+});
+
+test('a sealed card whose confirmation times out is confirmed and captured once the status query finds it', async () => {
+  const preview = await (await fetch(`${gateway.url}/checkout/preview`)).text();
+  const gatewayKey = /data-kassa-key="([^"]+)"/.exec(preview)[1];
+  const sealed = core.seal_card_for(gatewayKey, '4242424242424242', '123', `publishable:${account.pk}`, Date.now(), randomBytes(32));
+  stripe.inject('confirm', 'hang');
+  const res = await api('/payments', { method: 'POST', body: paymentBody({ reference: 'TOK-HANG', sealed_card: sealed }) });
+  assert.equal(res.status, 201, res.text);
+  // Not known yet: never failed, and no page for a payer to go to.
+  assert.deepEqual(res.json.state, { status: 'started', finished: false });
+  assert.equal(res.json._links.next_url, undefined);
+  // There is no payer to confirm: the status query's answer is confirmed, then captured.
+  const done = await eventually(async () => {
+    const now = await payment(res.json.payment_id);
+    return now.state.status === 'success' && now.refund_summary.status === 'available' && now;
+  }, 'the status query to authorise and the capture');
+  const pi = done.provider_id;
+  assert.equal(stripe.confirmations.get(pi), 1, 'confirmed once');
+  assert.equal(stripe.for(pi).filter((r) => r.path.endsWith('/capture')).length, 1, 'captured once');
+  assert.equal(stripe.intents.get(pi).status, 'succeeded');
 });
 
 test('a capture that fails with a 5xx is retried by the alarm with a new attempt key', async () => {

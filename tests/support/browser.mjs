@@ -32,3 +32,11 @@ export async function seriousA11yViolations(page) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
+
+/** Waits for the page's iframe to finish loading whatever the browser made of it. */
+export async function iframeSettled(page) {
+  await page.waitForSelector('iframe');
+  const frame = await (await page.$('iframe')).contentFrame();
+  await frame.waitForLoadState('load');
+  return frame;
+}

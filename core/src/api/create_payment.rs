@@ -140,11 +140,15 @@ pub struct PrefilledCardholderDetails {
 /// Bytes that are not JSON, or JSON that is not an object, give P0197 "Unable to parse
 /// JSON". Every other problem is reported on its attribute (see the module docs).
 pub fn parse_create_payment(body: &[u8]) -> Result<CreatePaymentRequest, ApiError> {
+    parse_create_payment_value(&body_value(body)?)
+}
+
+/// A request body as JSON, or P0197.
+pub(crate) fn body_value(body: &[u8]) -> Result<Value, ApiError> {
     // A UTF-8 byte order mark is legal at the start of a JSON text for lenient readers
     // (and Jackson, behind GOV.UK Pay, skips it); serde_json does not, so drop it here.
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let value: Value = serde_json::from_slice(body).map_err(|_| ApiError::unparseable_json())?;
-    parse_create_payment_value(&value)
+    serde_json::from_slice(body).map_err(|_| ApiError::unparseable_json())
 }
 
 /// Validates an already-parsed create-payment body (see [`parse_create_payment`]).

@@ -25,6 +25,7 @@ pub mod links;
 pub mod metadata;
 pub mod payment;
 pub mod refund;
+pub mod sealed_card;
 pub mod search;
 
 pub use create_payment::{parse_create_payment, CreatePaymentRequest, PrefilledCardholderDetails};

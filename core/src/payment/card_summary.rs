@@ -95,6 +95,25 @@ impl CardSummary {
         })
     }
 
+    /// The summary of a card that passed the card rules, or the error to show the payer. The
+    /// rules guarantee every part but the name, which is refused if it looks like a card
+    /// number (the summary is stored).
+    pub fn of_validated(
+        card: &crate::card::ValidatedCard,
+    ) -> Result<CardSummary, crate::card::CardFieldError> {
+        CardSummary::new(
+            card.brand().id(),
+            card.first_six(),
+            card.last_four(),
+            card.expiry().to_string(),
+            Some(card.cardholder_name().to_string()),
+        )
+        .map_err(|_| crate::card::CardFieldError {
+            field: crate::card::CardField::Name,
+            kind: crate::card::CardError::NameLooksLikeCardNumber,
+        })
+    }
+
     /// Card brand, e.g. `Visa`.
     pub fn brand(&self) -> &str {
         &self.brand

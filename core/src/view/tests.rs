@@ -712,6 +712,7 @@ fn record_round_trips_through_storage() {
         keys,
         [
             "authorisation",
+            "confirm_on_authorisation",
             "email",
             "language",
             "live",
@@ -744,6 +745,11 @@ fn records_stored_before_authorisation_details_still_load() {
     let rec = record(json!({}));
     let mut stored = serde_json::to_value(&rec).unwrap();
     stored.as_object_mut().unwrap().remove("authorisation");
+    // Nor had they `confirm_on_authorisation` (false: a payer confirms).
+    stored
+        .as_object_mut()
+        .unwrap()
+        .remove("confirm_on_authorisation");
     assert_eq!(
         serde_json::from_value::<PaymentRecord>(stored).unwrap(),
         rec

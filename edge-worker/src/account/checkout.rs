@@ -16,10 +16,13 @@ use crate::checkout_pages::{self as page, Embed, Outcome, Prefill, Sealing, Summ
 use crate::clock;
 use kassa_core::card::{self, card_details_unreadable, CardFieldError, CardInput, ExpiryInput};
 use kassa_core::credentials::pay_session;
-use kassa_core::credentials::PageToken;
+use kassa_core::credentials::{PageToken, PublishableKey};
+use kassa_core::language::Language;
 use kassa_core::money::{format_amount, Currency};
 use kassa_core::payment::{CardSummary, ExternalStatus, PaymentInput, PaymentStatus, StateCode};
-use kassa_core::sealed_token::{open_card, payment_binding, SealingSecretKey, TokenError};
+use kassa_core::sealed_token::{
+    open_card, payment_binding, publishable_binding, SealingSecretKey, TokenError,
+};
 use kassa_core::time::UnixMillis;
 use kassa_core::view::PaymentRecord;
 use serde::Deserialize;
@@ -139,12 +142,42 @@ fn valid_channel(channel: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// An embed page's query: the merchant page's `origin`, which must be one the account
+/// registered (it becomes the only target of the form's messages), this mount's `channel`,
+/// and an optional `language`. `None` if either of the first two is unusable.
+struct EmbedQuery {
+    origin: String,
+    channel: String,
+    language: Option<String>,
+}
+
+fn embed_query(req: &Request, account: &Account) -> Result<Option<EmbedQuery>> {
+    let url = req.url()?;
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let (origin, channel) = (
+        param("origin").unwrap_or_default(),
+        param("channel").unwrap_or_default(),
+    );
+    if !account.config.allowed_origins.contains(&origin) || !valid_channel(&channel) {
+        return Ok(None);
+    }
+    Ok(Some(EmbedQuery {
+        origin,
+        channel,
+        language: param("language"),
+    }))
+}
+
 /// `GET /embed/{token}?origin=…&channel=…`: the card form for the merchant's iframe.
 ///
-/// `origin` must be one the account registered (it becomes the only target of the form's
-/// messages) and the page may be framed only by those origins. The token is checked
-/// before it is used, so a page on another origin cannot spend it. The session travels
-/// in the form, not in a cookie: browsers may refuse cookies to third-party frames.
+/// `origin` must be one the account registered and the page may be framed only by those
+/// origins (`frame-ancestors`). The token is checked before it is used, so a page on
+/// another origin cannot spend it. The session travels in the form, not in a cookie:
+/// browsers may refuse cookies to third-party frames.
 pub fn open_embed(
     sql: &SqlStorage,
     account: &Account,
@@ -152,16 +185,13 @@ pub fn open_embed(
     token: &PageToken,
     req: &Request,
 ) -> Result<Response> {
-    let url = req.url()?;
-    let param = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
+    let Some(EmbedQuery {
+        origin, channel, ..
+    }) = embed_query(req, account)?
+    else {
+        return page::link_not_valid();
     };
-    let (origin, channel) = (param("origin"), param("channel"));
-    let registered = account.config.allowed_origins.contains(&origin);
-    if !registered || !valid_channel(&channel) || key.is_none() {
+    if key.is_none() {
         return page::link_not_valid();
     }
     let Consumed::Fresh { payment_id, secret } = consume(sql, token)? else {
@@ -196,11 +226,45 @@ pub fn open_embed(
         &s,
         &format!("{}/embed", pay_path(account, &payment_id)),
         &pay_session::csrf_token(&secret),
+        &secret,
         &sealing,
         &Embed {
             parent_origin: &origin,
             channel: &channel,
-            session: &secret,
+            frame_ancestors: &account.config.allowed_origins,
+        },
+    )
+}
+
+/// `GET /embed/tokenize/{publishable key}?origin=…&channel=…[&language=cy]`: the card form
+/// of `tokenize()`, under the same origin and framing rules as the payment's embed. There is
+/// no payment: the widget seals for `publishable:<key>` and hands the token to the merchant's
+/// page, whose server creates the payment with it (`sealed_card`, see `tokenized`).
+pub fn open_tokenize(
+    account: &Account,
+    key: Option<&SealingSecretKey>,
+    publishable: &PublishableKey,
+    req: &Request,
+) -> Result<Response> {
+    let Some(query) = embed_query(req, account)? else {
+        return page::link_not_valid();
+    };
+    let language = query
+        .language
+        .as_deref()
+        .and_then(Language::parse)
+        .unwrap_or_default();
+    let binding = publishable_binding(&publishable.text());
+    let mut public = String::new();
+    let Some(sealing) = sealing(key, &mut public, &binding, account) else {
+        return page::link_not_valid();
+    };
+    page::tokenize_form(
+        language,
+        &sealing,
+        &Embed {
+            parent_origin: &query.origin,
+            channel: &query.channel,
             frame_ancestors: &account.config.allowed_origins,
         },
     )
@@ -472,18 +536,9 @@ async fn submit_card(
         Ok(card) => card,
         Err(errors) => return show(sql, account, key, record, csrf, &errors, None, &prefill),
     };
-    let Ok(summary) = CardSummary::new(
-        card.brand().id(),
-        card.first_six(),
-        card.last_four(),
-        card.expiry().to_string(),
-        Some(card.cardholder_name().to_string()),
-    ) else {
-        let errors = [CardFieldError {
-            field: card::CardField::Name,
-            kind: card::CardError::NameLooksLikeCardNumber,
-        }];
-        return show(sql, account, key, record, csrf, &errors, None, &prefill);
+    let summary = match CardSummary::of_validated(&card) {
+        Ok(summary) => summary,
+        Err(error) => return show(sql, account, key, record, csrf, &[error], None, &prefill),
     };
     // The payment's provider authorises; meanwhile (and if the answer is unknown) the
     // payment's page is the "being processed" one.
@@ -505,19 +560,28 @@ async fn confirm(
     account: &Account,
     mut record: PaymentRecord,
 ) -> Result<Response> {
-    let base = pay_path(account, &record.payment.id().to_string());
-    let now = clock::now();
-    let mut events = Vec::new();
-    if let Ok(mut emitted) = record.payment.apply(PaymentInput::PayerConfirmed, now) {
-        events.append(&mut emitted);
-        // Captures now; delayed-capture payments wait for /capture.
-        let job =
-            provider_jobs::settle_payment(object, sql, account, &mut record, &mut events, now)?;
-        save(sql, &record, &events)?;
-        drive(object, sql, account, job).await;
+    if confirm_authorised(object, sql, account, &mut record).await? {
         return page::see_other(&record.return_url);
     }
-    page::see_other(&base)
+    page::see_other(&pay_path(account, &record.payment.id().to_string()))
+}
+
+/// The payer's confirmation of an authorised payment: captures now (delayed-capture
+/// payments wait for `/capture`). `false` if the payment was not waiting for it.
+pub async fn confirm_authorised(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    record: &mut PaymentRecord,
+) -> Result<bool> {
+    let now = clock::now();
+    let Ok(mut events) = record.payment.apply(PaymentInput::PayerConfirmed, now) else {
+        return Ok(false);
+    };
+    let job = provider_jobs::settle_payment(object, sql, account, record, &mut events, now)?;
+    save(sql, record, &events)?;
+    drive(object, sql, account, job).await;
+    Ok(true)
 }
 
 async fn cancel(

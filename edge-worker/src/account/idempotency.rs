@@ -3,9 +3,9 @@
 //! Lookup and record happen in the same synchronous section as the operation they guard
 //! (the object handles one request at a time and sandbox operations never `await`), so a
 //! duplicate arriving mid-request sees the recorded response, never a second execution.
-//! A stored status of 0 marks an operation still in flight (duplicates get 409). Sandbox
-//! operations never `await`, so none records one yet; an operation that awaits a remote
-//! provider must record it before its first `await`.
+//! A stored status of 0 marks an operation still in flight (duplicates get 409). Most
+//! operations never `await` inside their section; one that awaits a remote provider (a
+//! create with `sealed_card`) records it before its first `await`.
 
 use super::sql::{flag, int, query, Row};
 use kassa_core::idempotency::RETENTION_MS;

@@ -16,6 +16,7 @@ mod provider_jobs;
 mod refunds;
 mod schema;
 mod sql;
+mod tokenized;
 mod v1;
 mod webhook_admin;
 mod webhooks;
@@ -25,7 +26,9 @@ pub use checkout::sealing_key;
 use crate::{clock, http};
 use kassa_core::account::{apply_patch, AccountConfig, ProviderKind};
 use kassa_core::api::error::ApiError;
-use kassa_core::credentials::{bearer_token, parse_api_key, ApiKeyMode};
+use kassa_core::credentials::{
+    bearer_token, parse_api_key, parse_publishable_key, ApiKeyMode, PublishableKey,
+};
 use kassa_core::ids::AccountId;
 use kassa_core::provider::Credentials;
 use kassa_core::rate_limit::TokenBucket;
@@ -100,6 +103,7 @@ impl DurableObject for AccountObject {
         let now = clock::now();
         let next = payments::expire_due(self, &sql, &account, now)?;
         idempotency::prune(&sql, now)?;
+        tokenized::prune(&sql, now)?;
         if let Some(at) = next {
             self.wake_by(at).await?;
         }
@@ -127,6 +131,31 @@ struct SettingsView<'a> {
     #[serde(flatten)]
     config: &'a AccountConfig,
     configured_credentials: serde_json::Map<String, serde_json::Value>,
+    publishable_keys: PublishableKeys,
+}
+
+/// The account's publishable keys (embedded checkout's `tokenize()`), derived from its id:
+/// nothing is stored, so every account has them, including accounts made before them.
+#[derive(serde::Serialize)]
+pub struct PublishableKeys {
+    test: String,
+    live: String,
+}
+
+impl PublishableKeys {
+    pub fn of(account: AccountId) -> PublishableKeys {
+        let text = |mode| {
+            PublishableKey {
+                mode,
+                account_id: account,
+            }
+            .text()
+        };
+        PublishableKeys {
+            test: text(ApiKeyMode::Test),
+            live: text(ApiKeyMode::Live),
+        }
+    }
 }
 
 fn settings_view<'a>(
@@ -138,6 +167,7 @@ fn settings_view<'a>(
         account_id: id.to_string(),
         config,
         configured_credentials: provider_credentials::hints(sql)?,
+        publishable_keys: PublishableKeys::of(*id),
     })
 }
 
@@ -260,6 +290,15 @@ impl AccountObject {
                 _ => http::api_error(&ApiError::not_found()),
             };
         }
+        if let Some(text) = path.strip_prefix("/embed/tokenize/") {
+            let key = checkout::sealing_key(&self.env);
+            return match parse_publishable_key(text) {
+                Ok(pk) if pk.account_id == account.id => {
+                    checkout::open_tokenize(&account, key.as_ref(), &pk, &req)
+                }
+                _ => crate::checkout_pages::link_not_valid(),
+            };
+        }
         if let Some(token) = path.strip_prefix("/embed/") {
             let key = checkout::sealing_key(&self.env);
             return match kassa_core::credentials::parse_page_token(token) {
@@ -368,6 +407,7 @@ impl AccountObject {
                 "account_id": id.to_string(),
                 "key_id": key.key_id,
                 "api_key": key.api_key,
+                "publishable_keys": PublishableKeys::of(id),
             }),
         )
     }

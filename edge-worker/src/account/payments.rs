@@ -8,8 +8,9 @@ use super::sql::{flag, int, query, stored_json, Row};
 use super::v1::Reply;
 use super::{provider_jobs, Account, AccountObject};
 use crate::clock;
-use kassa_core::api::create_payment::parse_create_payment;
+use kassa_core::api::create_payment::CreatePaymentRequest;
 use kassa_core::api::error::ApiError;
+use kassa_core::api::sealed_card::parse_create_payment_with_card;
 use kassa_core::api::search::{PaymentSearchQuery, PaymentSearchResults};
 use kassa_core::credentials::PageToken;
 use kassa_core::event::PaymentEvent;
@@ -164,8 +165,18 @@ fn issue_page_token(ctx: &Ctx<'_>, payment: &PaymentId) -> Result<PageToken> {
 /// Renders a payment as `GET /v1/payments/{id}` shows it, with a fresh `next_url` token
 /// while the payer can still start or resume paying.
 fn render(ctx: &Ctx<'_>, record: &PaymentRecord) -> Result<serde_json::Value> {
+    render_with(ctx, record, true)
+}
+
+/// `render`, with `next_url` only if `offer_page` (a payment created with a sealed card has
+/// nothing for a payer to do on the hosted pages).
+pub fn render_with(
+    ctx: &Ctx<'_>,
+    record: &PaymentRecord,
+    offer_page: bool,
+) -> Result<serde_json::Value> {
     let refunds = super::refunds::load_for_payment(ctx.sql, record.payment.id())?;
-    let token = if record.payment.external_state().finished {
+    let token = if !offer_page || record.payment.external_state().finished {
         None
     } else {
         Some(issue_page_token(ctx, &record.payment.id())?)
@@ -178,17 +189,49 @@ fn render(ctx: &Ctx<'_>, record: &PaymentRecord) -> Result<serde_json::Value> {
         .map_err(|e| internal("render payment", e))
 }
 
-pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply> {
-    let request = match parse_create_payment(body) {
-        Ok(request) => request,
-        Err(err) => return Reply::error(&err),
+/// What `POST /v1/payments` did in its synchronous section.
+pub enum Created {
+    Reply(Reply),
+    /// Created with a sealed card: authorise it after the section (`tokenized::finish`).
+    Authorise(Box<super::tokenized::Pending>),
+}
+
+pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Created> {
+    let (request, sealed) = match parse_create_payment_with_card(body) {
+        Ok(parsed) => parsed,
+        Err(err) => return Ok(Created::Reply(Reply::error(&err)?)),
     };
+    if let Err(err) = check_create(ctx, &request) {
+        return Ok(Created::Reply(Reply::error(&err)?));
+    }
+    if let Some(sealed) = sealed {
+        return super::tokenized::begin(ctx, request, &sealed);
+    }
+    let (record, event) = new_payment(ctx, request)?;
+    save(ctx.sql, &record, &[event])?;
+    Ok(Created::Reply(Reply::json(201, &render(ctx, &record)?)?))
+}
+
+/// The account- and mode-dependent rules on a create request (the body's own rules were
+/// checked when it was parsed).
+pub fn check_create(
+    ctx: &Ctx<'_>,
+    request: &CreatePaymentRequest,
+) -> std::result::Result<(), ApiError> {
     if ctx.live && !request.return_url_is_https() {
-        return Reply::error(&ApiError::invalid(
+        return Err(ApiError::invalid(
             "return_url",
             "Must be a valid URL format with a secure (https) scheme for live payments",
         ));
     }
+    Ok(())
+}
+
+/// A new payment of this account and mode (not yet saved), with its expiry timer asked for.
+pub fn new_payment(
+    ctx: &Ctx<'_>,
+    request: CreatePaymentRequest,
+) -> Result<(PaymentRecord, PaymentEvent)> {
     let now = clock::now();
     let id = PaymentId::generate(clock::random()?);
     let config = &ctx.account.config;
@@ -200,11 +243,10 @@ pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply> {
         config.payment_provider.as_str().to_string(),
         Some(config.expiry_window_ms()),
     );
-    save(ctx.sql, &record, &[event])?;
     if let Some(at) = record.payment.expires_at() {
         ctx.wake_by(at);
     }
-    Reply::json(201, &render(ctx, &record)?)
+    Ok((record, event))
 }
 
 pub fn get(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {

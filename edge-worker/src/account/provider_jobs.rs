@@ -245,6 +245,11 @@ fn apply_query(
                 record.authorisation.card_type = card.card_type;
             }
         }
+        // Paid with a sealed card from the merchant's server: its request has long been
+        // answered, so the confirmation it implied happens here (capture is the next step).
+        if record.confirm_on_authorisation && record.payment.status() == PaymentStatus::Authorised {
+            apply(record, PaymentInput::PayerConfirmed, events, now);
+        }
     }
     Next::Continue
 }

@@ -136,6 +136,13 @@ const MIGRATIONS: &[&str] = &[
         public_key TEXT NOT NULL,
         created_at INTEGER NOT NULL
     );",
+    // 5: sealed cards already spent on `POST /v1/payments` (`tokenized`): SHA-256 of the
+    // token, kept until the token could no longer open anyway.
+    "CREATE TABLE used_card_tokens (
+        hash TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX used_card_tokens_by_expiry ON used_card_tokens (expires_at);",
 ];
 
 /// Whether this object holds an account (its schema exists). Read-only.

@@ -1,7 +1,9 @@
 //! The `/v1` API inside the account object, after the key has been verified: body limits,
 //! `Idempotency-Key` handling, rate limits, then the operation.
 
-use super::{idempotency, payments, provider_jobs, refunds, webhooks, Account, AccountObject};
+use super::{
+    idempotency, payments, provider_jobs, refunds, tokenized, webhooks, Account, AccountObject,
+};
 use crate::{clock, http, routes};
 use kassa_core::api::error::ApiError;
 use kassa_core::credentials::ApiKeyMode;
@@ -124,7 +126,18 @@ pub async fn handle(
         jobs: RefCell::new(Vec::new()),
     };
     let reply = match (method, segments.as_slice()) {
-        (Method::Post, ["payments"]) => payments::create(&ctx, &body)?,
+        (Method::Post, ["payments"]) => match payments::create(&ctx, &body)? {
+            payments::Created::Reply(reply) => reply,
+            payments::Created::Authorise(pending) => {
+                // The provider call awaits: a duplicate arriving meanwhile must see the
+                // request in flight (409), never run it again. Recorded before that await,
+                // replaced by the reply below.
+                if let Some((key, fingerprint)) = &guard {
+                    idempotency::record(sql, live, key, fingerprint, 0, "", clock::now())?;
+                }
+                tokenized::finish(&ctx, *pending).await?
+            }
+        },
         (Method::Get, ["payments"]) => payments::search(&ctx, query)?,
         (Method::Get, ["payments", id]) => payments::get(&ctx, id)?,
         (Method::Get, ["payments", id, "events"]) => payments::events(&ctx, id)?,
@@ -155,7 +168,8 @@ pub async fn handle(
         }
     }
     // The first `await` comes only now, after every write above (operation and replay
-    // record) is done: no other request can interleave with them.
+    // record) is done: no other request can interleave with them. (A create with a sealed
+    // card awaits its provider inside the operation, after recording itself in flight.)
     if let Some(at) = ctx.wake_at.get() {
         object.wake_by(at).await?;
     }

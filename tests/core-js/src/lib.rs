@@ -2,7 +2,7 @@
 //! implementations (Node's `crypto`, `Date`, npm packages) and benches can time them as wasm.
 //! Errors come back as thrown strings naming the core error.
 
-use kassa_core::sealed_token::{self, CardSecrets, SealingSecretKey};
+use kassa_core::sealed_token::{self, CardSecrets, SealingPublicKey, SealingSecretKey};
 use kassa_core::time::UnixMillis;
 use kassa_core::webhook_signature::{
     self as sig, Signer, WebhookHeaders, WebhookPublicKey, WebhookSecret, WebhookSigningKey,
@@ -122,6 +122,32 @@ pub fn seal_card(
     ikm_e: &[u8],
 ) -> Result<String, JsValue> {
     let key = SealingSecretKey::from_bytes(seed(secret_key)?);
+    seal_test_card(key.public_key(), number, cvc, binding, now_ms, ikm_e)
+}
+
+/// Seals a card to a gateway's published key (base64url, as its card forms carry it in
+/// `data-kassa-key`), as the widget does: what a test needs to play the browser's part.
+#[wasm_bindgen]
+pub fn seal_card_for(
+    public_key: &str,
+    number: &str,
+    cvc: &str,
+    binding: &str,
+    now_ms: f64,
+    ikm_e: &[u8],
+) -> Result<String, JsValue> {
+    let key = SealingPublicKey::from_base64url(public_key).map_err(js_err)?;
+    seal_test_card(&key, number, cvc, binding, now_ms, ikm_e)
+}
+
+fn seal_test_card(
+    key: &SealingPublicKey,
+    number: &str,
+    cvc: &str,
+    binding: &str,
+    now_ms: f64,
+    ikm_e: &[u8],
+) -> Result<String, JsValue> {
     let card = CardSecrets {
         number: number.to_string(),
         expiry_month: 12,
@@ -131,7 +157,7 @@ pub fn seal_card(
     };
     sealed_token::seal_card(
         &card,
-        key.public_key(),
+        key,
         binding,
         UnixMillis(now_ms as u64),
         &seed(ikm_e)?,
