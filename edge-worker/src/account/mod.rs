@@ -92,8 +92,9 @@ impl DurableObject for AccountObject {
         }
     }
 
-    /// Timers: expiry of unfinished payments and retention of idempotency records. Alarms
-    /// are at-least-once, so everything here is safe to run again.
+    /// Timers: expiry of unfinished payments, retention of idempotency records and spent
+    /// card tokens, provider calls to make or retry, and webhook messages due. Alarms are
+    /// at-least-once, so everything here is safe to run again.
     async fn alarm(&self) -> Result<Response> {
         self.alarm_at.set(None);
         let sql = self.sql();
