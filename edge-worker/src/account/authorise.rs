@@ -96,6 +96,9 @@ pub async fn authorise(
     let key = payment_key(&id);
     save(sql, &record, &events)?;
     provider_jobs::enqueue(sql, &key, &id, None, record.live, now.plus(LEASE_MS))?;
+    // Armed before the call: if this invocation dies during it, the alarm finds the job
+    // when the lease ends and asks the provider what happened.
+    object.wake_by(now.plus(LEASE_MS)).await?;
 
     // 3. The card goes to the provider.
     let result = provider::execute(&request).await;

@@ -257,6 +257,11 @@ impl AccountObject {
                 Method::Get => http::json(200, &settings_view(&sql, &account.id, &account.config)?),
                 Method::Patch => {
                     let body = req.bytes().await?;
+                    // Read again after the await: another PATCH may have landed meanwhile,
+                    // and patching the copy from before it would silently undo it.
+                    let Some(account) = self.load_account(&sql)? else {
+                        return http::api_error(&ApiError::not_found());
+                    };
                     let change = match apply_patch(&account.config, &body) {
                         Ok(change) => change,
                         Err(err) => return http::api_error(&err),

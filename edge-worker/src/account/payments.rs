@@ -493,27 +493,20 @@ pub fn expire_due(
     account: &Account,
     now: UnixMillis,
 ) -> Result<Option<UnixMillis>> {
+    // Oldest deadline first, and not the payments whose status query is still queued: those
+    // keep their past deadline until it is answered, and must not crowd out the rest.
     let due: Vec<RecordRow> = query(
         sql,
-        "SELECT record FROM payments WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT 500",
+        "SELECT record FROM payments WHERE expires_at IS NOT NULL AND expires_at <= ?
+           AND id NOT IN (SELECT payment_id FROM provider_jobs WHERE refund_id IS NULL)
+         ORDER BY expires_at LIMIT 500",
         vec![int(now.as_millis())],
     )?;
     for row in due {
-        let mut record: PaymentRecord =
-            serde_json::from_str(&row.record).map_err(|e| stored_json("stored payment", &e))?;
-        match record.payment.expire_if_due(now) {
-            ExpiryOutcome::Expired { mut events } => {
-                provider_jobs::settle_payment(object, sql, account, &mut record, &mut events, now)?;
-                save(sql, &record, &events)?;
-            }
-            // An authorisation in doubt: its status query (a provider job) comes first; the
-            // payment keeps its deadline and is looked at again on the next alarm.
-            ExpiryOutcome::NeedsStatusQuery => {
-                let id = record.payment.id().to_string();
-                let key = provider_jobs::payment_key(&id);
-                provider_jobs::enqueue(sql, &key, &id, None, record.live, now)?;
-            }
-            ExpiryOutcome::NoDeadline | ExpiryOutcome::NotYetDue { .. } => {}
+        // One payment that cannot be expired (say its provider credentials do not open)
+        // must not stop the others, nor the rest of the alarm.
+        if let Err(err) = expire_one(object, sql, account, &row.record, now) {
+            worker::console_error!("expiring a payment failed: {err}");
         }
     }
     #[derive(Deserialize)]
@@ -533,4 +526,30 @@ pub fn expire_due(
         .find_map(|n| n.at)
         .map(|at| UnixMillis(at.max(0) as u64))
         .map(|at| if at <= now { now.plus(MINUTE_MS) } else { at }))
+}
+
+fn expire_one(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    stored: &str,
+    now: UnixMillis,
+) -> Result<()> {
+    let mut record: PaymentRecord =
+        serde_json::from_str(stored).map_err(|e| stored_json("stored payment", &e))?;
+    match record.payment.expire_if_due(now) {
+        ExpiryOutcome::Expired { mut events } => {
+            provider_jobs::settle_payment(object, sql, account, &mut record, &mut events, now)?;
+            save(sql, &record, &events)?;
+        }
+        // An authorisation in doubt: its status query (a provider job) comes first; the
+        // payment keeps its deadline and is looked at again once the query is answered.
+        ExpiryOutcome::NeedsStatusQuery => {
+            let id = record.payment.id().to_string();
+            let key = provider_jobs::payment_key(&id);
+            provider_jobs::enqueue(sql, &key, &id, None, record.live, now)?;
+        }
+        ExpiryOutcome::NoDeadline | ExpiryOutcome::NotYetDue { .. } => {}
+    }
+    Ok(())
 }

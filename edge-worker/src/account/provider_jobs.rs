@@ -611,6 +611,11 @@ pub async fn drive(
         let Some(claimed) = begin(object, sql, account, key, clock::now())? else {
             break;
         };
+        // Armed before the call (the claim's lease is the earliest it can be due again):
+        // if this invocation dies during it, the alarm repeats the call after the lease.
+        if let Some(at) = next_due(sql)? {
+            object.wake_by(at).await?;
+        }
         let result = provider::execute(&claimed.request).await;
         if !finish(object, sql, account, claimed, &result, clock::now())? {
             break;

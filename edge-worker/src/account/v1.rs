@@ -135,6 +135,12 @@ pub async fn handle(
                 if let Some((key, fingerprint)) = &guard {
                     idempotency::record(sql, live, key, fingerprint, 0, "", clock::now())?;
                 }
+                // The payment's expiry (and the spent token's pruning) are armed before
+                // the provider is called: if this invocation dies during the call, the
+                // alarm still finds the payment and asks the provider what happened.
+                if let Some(at) = ctx.wake_at.get() {
+                    object.wake_by(at).await?;
+                }
                 tokenized::finish(&ctx, *pending).await?
             }
         },
