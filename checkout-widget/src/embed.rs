@@ -170,12 +170,19 @@ pub fn pay(enhanced: Rc<Enhanced>) -> Result<(), JsValue> {
     let fetched = parent
         .window
         .fetch_with_str_and_init(&enhanced.form.action(), &init);
-    let this = enhanced.clone();
-    let on_failure = Closure::<dyn FnMut(JsValue)>::new(move |_| {
-        if let Some(parent) = &this.parent {
-            parent.post("failure", &[("status", JsValue::from_str("error"))]);
-        }
-    });
+    // No answer, or one that is not the JSON state (a network failure, an expired session's
+    // page, a server error): the parent hears `failure` and the form takes Pay again (a
+    // second Pay changes nothing the server has already done).
+    let failure = |this: Rc<Enhanced>| {
+        Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            let _ = this.set_busy(false);
+            if let Some(parent) = &this.parent {
+                parent.post("failure", &[("status", JsValue::from_str("error"))]);
+            }
+        })
+    };
+    let on_failure = failure(enhanced.clone());
+    let on_bad_answer = failure(enhanced.clone());
     let this = enhanced.clone();
     let on_outcome = Closure::<dyn FnMut(JsValue)>::new(move |outcome: JsValue| {
         if let Err(err) = report(&this, &outcome) {
@@ -188,7 +195,7 @@ pub fn pay(enhanced: Rc<Enhanced>) -> Result<(), JsValue> {
             .ok()
             .and_then(|r| r.json().ok())
             .unwrap_or_else(|| Promise::reject(&JsValue::NULL));
-        let _ = json.then(&on_outcome);
+        let _ = json.then2(&on_outcome, &on_bad_answer);
     });
     let _ = fetched.then2(&on_response, &on_failure);
     // One payment per page: the callbacks live as long as it.
@@ -219,6 +226,9 @@ fn report(enhanced: &Rc<Enhanced>, outcome: &JsValue) -> Result<(), JsValue> {
             crate::errors::show(&enhanced.form, &[], Some(notice), enhanced.language)?;
             parent.post("invalid", &[]);
         }
+        // The provider's answer is not known yet: the form stays busy (no second card), and
+        // the merchant learns the outcome from its server (the payment, or webhooks).
+        "processing" => parent.post("processing", &fields),
         _ => parent.post("failure", &fields),
     }
     parent.resize();

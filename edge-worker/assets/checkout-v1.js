@@ -42,6 +42,11 @@
     var handlers = {};
     var iframe = null;
     var pending = [];
+    // Requests made before the form is ready wait for it: a message to a frame that has
+    // not loaded the gateway's page yet would be dropped by the browser.
+    var ready = false;
+    var queued = [];
+    function send(type) { iframe.contentWindow.postMessage({ kassa: 1, channel: channel, type: type }, gateway); }
     EVENTS.forEach(function (name) { handlers[name] = []; });
 
     function emit(name, detail) {
@@ -55,7 +60,9 @@
       if (!data || data.kassa !== 1 || data.channel !== channel) return;
       var detail = { status: data.status, code: data.code, paymentId: data.payment_id, brand: data.brand, height: data.height };
       if (data.type === 'resize' && typeof data.height === 'number') iframe.style.height = data.height + 'px';
-      if (data.type === 'success' || data.type === 'failure' || data.type === 'invalid' || data.type === 'token') {
+      if (data.type === 'ready') { ready = true; queued.splice(0).forEach(send); }
+      if (data.type === 'success' || data.type === 'failure' || data.type === 'invalid' || data.type === 'token' ||
+          data.type === 'processing') {
         var result = data.type === 'token' ? { token: data.token, brand: data.brand }
           : { type: data.type, status: data.status, code: data.code, paymentId: data.payment_id };
         var waiting = pending; pending = [];
@@ -69,7 +76,7 @@
       if (!iframe) return Promise.reject(new Error('Kassa: mount first'));
       return new Promise(function (resolve) {
         pending.push(resolve);
-        iframe.contentWindow.postMessage({ kassa: 1, channel: channel, type: type }, gateway);
+        if (ready) send(type); else queued.push(type);
       });
     }
 
@@ -89,7 +96,8 @@
         element.appendChild(iframe);
         return this;
       },
-      /** Asks the iframe to validate, seal and pay. Resolves with { type, status, code }. */
+      /** Asks the iframe to validate, seal and pay. Resolves with { type, status, code, paymentId };
+       * type 'processing': the provider's answer is not known yet (ask your server later). */
       pay: function () { return ask('pay', !tokenizing); },
       /** Asks the iframe to validate and seal. Resolves with { token, brand } or { type: 'invalid' }. */
       tokenize: function () { return ask('tokenize', tokenizing); },

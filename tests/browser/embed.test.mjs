@@ -131,3 +131,25 @@ test('/v1/checkout.js is the same bytes every time, loadable cross-origin with S
   assert.equal(loaded, 'function');
   await context.close();
 });
+
+test('pay() asked before the iframe is ready waits for it and is answered', async () => {
+  const context = await newContext();
+  const page = await context.newPage();
+  await page.goto(`${shop.origin}/checkout/embedded`);
+  const created = await api(key, '/payments', {
+    method: 'POST',
+    body: { amount: 500, reference: 'early-pay', description: 'Early pay', return_url: `${shop.origin}/done` },
+  });
+  assert.equal(created.status, 201, created.text);
+  // A second mount on the same page, asked to pay at once: the form is still loading, so the
+  // request is held until its `ready` and then answered (empty fields: `invalid`).
+  const result = await page.evaluate(async (nextUrl) => {
+    const checkout = Kassa.init({ nextUrl });
+    const el = document.createElement('div');
+    document.body.append(el);
+    checkout.mount(el);
+    return checkout.pay();
+  }, created.json._links.next_url.href);
+  assert.equal(result.type, 'invalid');
+  await context.close();
+});

@@ -624,6 +624,10 @@ async fn embed_pay(
     form: &FormData,
 ) -> Result<Response> {
     let id = record.payment.id().to_string();
+    // The merchant's page is the confirmation step: an authorisation learnt only later (by
+    // the status query, after a provider timeout) is confirmed then, as it would be now.
+    let mut record = record;
+    record.confirm_on_authorisation = true;
     // Its answer is a page for browsers; the iframe gets the resulting state instead.
     submit_card(object, sql, account, key, record, csrf, form).await?;
     let Some(record) = load_either_mode(sql, &id)? else {
@@ -637,11 +641,19 @@ async fn embed_pay(
         record
     };
     let state = record.payment.external_state();
+    // `started` on the wire covers both "still waiting for a card" (this one could not be
+    // used: the payer may try again) and "the provider's answer is not known yet", where a
+    // second card must not be invited; the iframe needs to tell them apart.
+    let status = if record.payment.status().authorisation_in_flight() {
+        "processing"
+    } else {
+        state.status.as_str()
+    };
     crate::http::json(
         200,
         &serde_json::json!({
             "payment_id": id,
-            "status": state.status.as_str(),
+            "status": status,
             "code": state.code.map(|c| c.code()),
         }),
     )
