@@ -1,8 +1,12 @@
 //! Response helpers shared by every route: JSON bodies, GOV.UK Pay's error shape, and the
 //! security headers that every response carries.
 
+use futures_util::StreamExt;
 use serde::Serialize;
-use worker::{Headers, Response, Result};
+use worker::{FormData, Headers, Method, Request, RequestInit, Response, Result};
+
+/// Request bodies longer than this are refused (413), API or form.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// A JSON response with the given status and Kassa's baseline headers.
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
@@ -22,6 +26,15 @@ pub fn baseline_headers(headers: &mut Headers) -> Result<()> {
         "max-age=63072000; includeSubDomains",
     )?;
     Ok(())
+}
+
+/// 413 for a body over `MAX_BODY_BYTES`, in GOV.UK Pay's error format.
+pub fn body_too_large() -> kassa_core::api::error::ApiError {
+    kassa_core::api::error::ApiError::with_description(
+        kassa_core::api::error::ErrorCode::P0920,
+        "Request body is larger than 64 KB",
+    )
+    .with_status(413)
 }
 
 /// GOV.UK Pay's error body with the status its code calls for.
@@ -72,4 +85,55 @@ pub fn basic_password(headers: &Headers) -> Result<Option<String>> {
         text.split_once(':')
             .map(|(_, password)| password.to_string())
     }))
+}
+
+/// How much of an oversized body is read and thrown away, so that a client still sending
+/// gets its 413 (workerd drops the connection of a request whose body is left unread);
+/// after this much the gateway stops reading and the connection is dropped.
+const DISCARD_BYTES: usize = 16 * 1024 * 1024;
+
+/// The request's body, kept only up to `MAX_BODY_BYTES`: `None` once it is longer. A body
+/// sent without `Content-Length` (chunked) is never buffered whole, however long it is.
+pub async fn body_within_limit(req: &mut Request) -> Result<Option<Vec<u8>>> {
+    // A request without a body has no stream.
+    if req.inner().body().is_none() {
+        return Ok(Some(Vec::new()));
+    }
+    let mut stream = req.stream()?;
+    let mut body = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        seen = seen.saturating_add(chunk.len());
+        if seen <= MAX_BODY_BYTES {
+            body.extend_from_slice(&chunk);
+        } else if seen > DISCARD_BYTES {
+            break;
+        } else {
+            // Over the limit: nothing more is kept.
+            body = Vec::new();
+        }
+    }
+    Ok((seen <= MAX_BODY_BYTES).then_some(body))
+}
+
+/// A form post's fields (urlencoded or multipart), read within `MAX_BODY_BYTES`: `None` if
+/// the body is longer. The bytes read are parsed by the runtime's own form parser.
+pub async fn form_within_limit(req: &mut Request) -> Result<Option<FormData>> {
+    let Some(body) = body_within_limit(req).await? else {
+        return Ok(None);
+    };
+    let headers = Headers::new();
+    if let Some(content_type) = req.headers().get("Content-Type")? {
+        headers.set("Content-Type", &content_type)?;
+    }
+    let bytes = worker::js_sys::Uint8Array::from(body.as_slice());
+    let mut read = Request::new_with_init(
+        req.url()?.as_ref(),
+        RequestInit::new()
+            .with_method(Method::Post)
+            .with_headers(headers)
+            .with_body(Some(bytes.into())),
+    )?;
+    read.form_data().await.map(Some)
 }

@@ -133,6 +133,21 @@ pub fn not_found() -> Result<Response> {
     .render(404)
 }
 
+/// 413 for a form post over the body limit; no form of ours comes near it.
+pub fn too_large() -> Result<Response> {
+    Page {
+        title: "Request too large",
+        lang: "en",
+        body: "<h1>Request too large</h1>\n<p>The form sent more data than a payment form can \
+               hold. Go back and try again.</p>"
+            .to_string(),
+        script: None,
+        framing: Framing::Deny,
+        form_target: None,
+    }
+    .render(413)
+}
+
 /// The origin (`scheme://host[:port]`) of an absolute http(s) URL, for CSP source lists.
 pub fn origin_of(url: &str) -> Option<String> {
     let parsed = worker::Url::parse(url).ok()?;

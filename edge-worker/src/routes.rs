@@ -18,8 +18,6 @@ use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
 
 /// Durable Object namespace binding (wrangler.toml).
 const ACCOUNTS: &str = "ACCOUNTS";
-/// Bodies larger than this are refused before they are read.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 #[derive(Serialize)]
 struct Health {
@@ -62,24 +60,18 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
     }
 }
 
-/// 413 for a declared body over the limit; the object re-checks the bytes it reads.
+/// 413 for a declared body over the limit, before anything is read; bodies without a
+/// declared length are read only up to the limit wherever they are read
+/// (`http::body_within_limit`).
 fn oversized(req: &Request) -> Result<Option<Response>> {
     let declared = req
         .headers()
         .get("Content-Length")?
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return http::api_error(&body_too_large()).map(Some);
+    if declared.is_some_and(|n| n > http::MAX_BODY_BYTES) {
+        return http::api_error(&http::body_too_large()).map(Some);
     }
     Ok(None)
-}
-
-pub fn body_too_large() -> ApiError {
-    ApiError::with_description(
-        kassa_core::api::error::ErrorCode::P0920,
-        "Request body is larger than 64 KB",
-    )
-    .with_status(413)
 }
 
 fn account_stub(env: &Env, account: AccountId) -> Result<worker::Stub> {
@@ -176,7 +168,9 @@ async fn tokenize(req: Request, env: Env) -> Result<Response> {
 /// `POST /secure` with `chargeTokenId` (GOV.UK Pay's `next_url_post`): the same as
 /// following `next_url`.
 async fn secure_post(mut req: Request, env: Env) -> Result<Response> {
-    let form = req.form_data().await?;
+    let Some(form) = http::form_within_limit(&mut req).await? else {
+        return pages::too_large();
+    };
     let token = match form.get("chargeTokenId") {
         Some(worker::FormEntry::Field(value)) => value,
         _ => return crate::checkout_pages::link_not_valid(),
@@ -237,7 +231,10 @@ async fn admin(mut req: Request, env: Env) -> Result<Response> {
                 return http::api_error(&ApiError::not_found());
             };
             let body = match method {
-                Method::Post | Method::Patch => Some(req.text().await?),
+                Method::Post | Method::Patch => match http::body_within_limit(&mut req).await? {
+                    Some(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+                    None => return http::api_error(&http::body_too_large()),
+                },
                 _ => None,
             };
             let target = match (&method, rest) {

@@ -1,7 +1,38 @@
 // Per-account rate limits (GOV.UK Pay's defaults) and payment expiry by alarm.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, newAccount, paymentBody } from '../support/api.mjs';
+import http from 'node:http';
+import { api, newAccount, paymentBody, BASE } from '../support/api.mjs';
+import { Payer } from '../support/payer.mjs';
+
+/**
+ * Posts `body`, or `total` bytes of filler, with no Content-Length (chunked encoding, one
+ * 64 KB chunk at a time), as a client streaming its request does.
+ */
+function chunkedPost(path, { headers = {}, total = 8 * 1024 * 1024, body } = {}) {
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${BASE}${path}`, { method: 'POST', headers: { ...headers, 'Transfer-Encoding': 'chunked' } }, (res) => {
+      const parts = [];
+      res.on('data', (d) => parts.push(d));
+      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(parts).toString() }));
+    });
+    req.on('error', reject);
+    if (body !== undefined) {
+      req.end(body);
+      return;
+    }
+    let sent = 0;
+    const pump = () => {
+      while (sent < total) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
 
 test('more than 15 POSTs in a second are 429 P0900 with Retry-After, and change nothing', async () => {
   const { key } = await newAccount();
@@ -42,4 +73,36 @@ test('an account\'s configured expiry window expires unfinished payments by alar
   assert.deepEqual(events, ['created', 'failed']);
   // A payment that finished before its deadline is left alone.
   assert.equal((await api(key, `/payments/${other.payment_id}`)).json.state.status, 'cancelled');
+});
+
+test('a body without Content-Length is cut off at 64 KB: 413 P0920, nothing changed', async () => {
+  const { key } = await newAccount();
+  const headers = { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' };
+  const res = await chunkedPost('/v1/payments', { headers });
+  assert.equal(res.status, 413, res.text);
+  assert.equal(JSON.parse(res.text).code, 'P0920');
+  assert.equal((await api(key, '/payments')).json.total, 0, 'nothing was created');
+  // A body under the limit still works without Content-Length.
+  const small = await chunkedPost('/v1/payments', { headers, body: JSON.stringify(paymentBody()) });
+  assert.equal(small.status, 201, small.text);
+});
+
+test('a hosted form over 64 KB is 413 and changes nothing', async () => {
+  const { key } = await newAccount();
+  const p = (await api(key, '/payments', { method: 'POST', body: paymentBody() })).json;
+  const payer = new Payer();
+  const form = await payer.go(p._links.next_url.href);
+  const action = /action="([^"]+\/card)"/.exec(form.html)[1];
+  const cookie = [...payer.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const huge = await chunkedPost(action, { headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie } });
+  assert.equal(huge.status, 413, huge.text);
+  assert.match(huge.text, /Request too large/);
+  const after = (await api(key, `/payments/${p.payment_id}`)).json;
+  assert.equal(after.state.status, 'started', 'the payment is as it was');
+  // The same form within the limit is taken as usual.
+  const confirm = await payer.go(action, {
+    method: 'POST',
+    form: { csrf: Payer.csrf(form.html), 'card-no': '4242424242424242', 'expiry-date': '12/30', cvc: '123', 'cardholder-name': 'Mx Test Payer' },
+  });
+  assert.match(confirm.html, /action="[^"]+\/confirm"/);
 });

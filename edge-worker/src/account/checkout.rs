@@ -13,10 +13,10 @@ use super::provider_jobs;
 use super::sql::{int, query, Row};
 use super::{Account, AccountObject};
 use crate::checkout_pages::{self as page, Embed, Outcome, Prefill, Sealing, Summary};
-use crate::clock;
+use crate::{clock, http};
 use kassa_core::card::{self, card_details_unreadable, CardFieldError, CardInput, ExpiryInput};
 use kassa_core::credentials::pay_session;
-use kassa_core::credentials::{PageToken, PublishableKey};
+use kassa_core::credentials::{ApiKeyMode, PageToken, PublishableKey};
 use kassa_core::language::Language;
 use kassa_core::money::{format_amount, Currency};
 use kassa_core::payment::{CardSummary, ExternalStatus, PaymentInput, PaymentStatus, StateCode};
@@ -308,7 +308,10 @@ pub async fn handle(
     action: Option<&str>,
 ) -> Result<Response> {
     let form = match action {
-        Some(_) => Some(req.form_data().await?),
+        Some(_) => match http::form_within_limit(&mut req).await? {
+            Some(form) => Some(form),
+            None => return crate::pages::too_large(),
+        },
         None => None,
     };
     // The embedded form carries its session in the form (see `open_embed`); every other

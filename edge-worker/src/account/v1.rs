@@ -4,7 +4,7 @@
 use super::{
     idempotency, payments, provider_jobs, refunds, tokenized, webhooks, Account, AccountObject,
 };
-use crate::{clock, http, routes};
+use crate::{clock, http};
 use kassa_core::api::error::ApiError;
 use kassa_core::credentials::ApiKeyMode;
 use kassa_core::idempotency::{self as idem, REPLAYED_HEADER};
@@ -68,11 +68,10 @@ pub async fn handle(
     // `_links` point at the origin the client called, for the API and the hosted pages.
     let origin = url.origin().ascii_serialization();
     let body = if method == Method::Post || method == Method::Patch {
-        let bytes = req.bytes().await?;
-        if bytes.len() > routes::MAX_BODY_BYTES {
-            return http::api_error(&routes::body_too_large());
+        match http::body_within_limit(&mut req).await? {
+            Some(bytes) => bytes,
+            None => return http::api_error(&http::body_too_large()),
         }
-        bytes
     } else {
         Vec::new()
     };

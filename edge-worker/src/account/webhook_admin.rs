@@ -102,10 +102,11 @@ pub async fn handle(
             );
         }
         // A form with only a button may arrive without a body at all: no fields then.
-        let data = req
-            .form_data()
-            .await
-            .unwrap_or_else(|_| worker::FormData::new());
+        let data = match crate::http::form_within_limit(&mut req).await {
+            Ok(Some(data)) => data,
+            Ok(None) => return crate::pages::too_large(),
+            Err(_) => worker::FormData::new(),
+        };
         for name in ["callback_url", "description", "status", "overlap_seconds"] {
             if let Some(value) = data.get_field(name) {
                 form.push((name.to_string(), Value::String(value)));
