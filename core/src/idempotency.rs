@@ -2,7 +2,8 @@
 //! replay, and the fingerprint that tells a true retry from a different request.
 
 use crate::api::error::{ApiError, ErrorCode};
-use crate::time::HOUR_MS;
+use crate::provider::LEASE_MS;
+use crate::time::{UnixMillis, HOUR_MS};
 use sha2::{Digest, Sha256};
 
 /// The request header.
@@ -55,9 +56,30 @@ pub fn still_running() -> ApiError {
     .with_header(HEADER)
 }
 
+/// Whether a request recorded in flight at `since` has been abandoned: its invocation
+/// ended without answering (a restart or deploy during its provider call). Every provider
+/// call it makes ends within the job lease, so one still in flight after that never
+/// answers; a duplicate is then answered with what the request left behind.
+pub fn in_flight_abandoned(since: UnixMillis, now: UnixMillis) -> bool {
+    since.as_millis().saturating_add(LEASE_MS) <= now.as_millis()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_flight_requests_are_abandoned_after_the_provider_lease() {
+        let since = UnixMillis(1_000_000);
+        assert!(!in_flight_abandoned(since, since));
+        assert!(!in_flight_abandoned(
+            since,
+            UnixMillis(1_000_000 + LEASE_MS - 1)
+        ));
+        assert!(in_flight_abandoned(since, UnixMillis(1_000_000 + LEASE_MS)));
+        // A clock that went backwards is not a reason to give up on it.
+        assert!(!in_flight_abandoned(since, UnixMillis(0)));
+    }
 
     #[test]
     fn keys_are_printable_ascii_up_to_255() {

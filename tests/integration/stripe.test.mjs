@@ -305,3 +305,46 @@ test('an authorised Stripe payment that expires has its hold released by the ala
   const cancels = stripe.for(pi).filter((r) => r.path.endsWith('/cancel'));
   assert.deepEqual(cancels.map((r) => r.headers['idempotency-key']), [`kassa-${p.payment_id}-cancel-1`]);
 });
+
+test('a sealed-card create whose gateway dies during the confirmation is answered after the lease with the payment it made', async () => {
+  const preview = await (await fetch(`${gateway.url}/checkout/preview`)).text();
+  const gatewayKey = /data-kassa-key="([^"]+)"/.exec(preview)[1];
+  const sealed = core.seal_card_for(gatewayKey, '4242424242424242', '123', `publishable:${account.pk}`, Date.now(), randomBytes(32));
+  const body = JSON.stringify(paymentBody({ reference: 'TOK-RESTART', sealed_card: sealed }));
+  const send = () => fetch(`${gateway.url}/v1/payments`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${account.key}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'restart-1' },
+    body,
+  });
+  stripe.inject('confirm', 'hang');
+  const sentAt = Date.now();
+  const first = send().catch((err) => err); // the gateway goes away under it
+  const pi = await eventually(() => [...stripe.intents.values()]
+    .find((i) => i.metadata.reference === 'TOK-RESTART' && stripe.confirmations.get(i.id) === 1), 'the confirmation');
+  // The gateway stops mid-call (a deploy, a crash) and comes back on the same state.
+  const { stateDir } = gateway;
+  await gateway.stop();
+  const lost = await first;
+  assert.ok(lost instanceof Error || lost.status >= 500, 'the first request got no answer from Kassa');
+  gateway = await startGateway({ name: 'gateway-stripe', stateDir, vars: { STRIPE_API_BASE: stripe.url } });
+  // Within the provider lease the request may still be running somewhere: a duplicate waits.
+  const early = await send();
+  if (Date.now() - sentAt < 50_000) assert.equal(early.status, 409, await early.text());
+  // After it, the duplicate is answered with the payment the first request made.
+  const answered = await eventually(async () => {
+    const res = await send();
+    return res.status === 201 && res.json();
+  }, 'the lease to pass');
+  assert.equal(answered.payment_id, pi.metadata.kassa_payment_id);
+  const replay = await send();
+  assert.equal(replay.status, 201);
+  assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+  assert.equal((await replay.json()).payment_id, answered.payment_id);
+  // The alarm's status query resolves it: confirmed and captured, one charge.
+  await eventually(async () => {
+    const now = await payment(answered.payment_id);
+    return now.state.status === 'success' && now.refund_summary.status === 'available';
+  }, 'the status query and the capture');
+  assert.equal(stripe.confirmations.get(pi.id), 1, 'confirmed once');
+  assert.equal((await api('/payments?reference=TOK-RESTART')).json.total, 1, 'one payment');
+});

@@ -5,7 +5,9 @@
 //! duplicate arriving mid-request sees the recorded response, never a second execution.
 //! A stored status of 0 marks an operation still in flight (duplicates get 409). Most
 //! operations never `await` inside their section; one that awaits a remote provider (a
-//! create with `sealed_card`) records it before its first `await`.
+//! create with `sealed_card`) records it, with the id of the payment it made, before its
+//! first `await`. If its invocation dies during the call, a duplicate after the provider
+//! lease is answered with that payment as it then stands (`in_flight_abandoned`).
 
 use super::sql::{flag, int, query, Row};
 use kassa_core::idempotency::RETENTION_MS;
@@ -20,8 +22,12 @@ pub enum Lookup {
     Replay { status: u16, body: String },
     /// Seen with a different request.
     Conflict,
-    /// The first request with this key is still running.
-    InFlight,
+    /// The first request with this key is still running (recorded at `since`, about the
+    /// payment `payment_id`).
+    InFlight {
+        payment_id: String,
+        since: UnixMillis,
+    },
 }
 
 #[derive(Deserialize)]
@@ -59,7 +65,10 @@ pub fn lookup(
         return Ok(Lookup::Conflict);
     }
     if row.status == 0 {
-        return Ok(Lookup::InFlight);
+        return Ok(Lookup::InFlight {
+            payment_id: row.body,
+            since: UnixMillis(row.created_at.max(0) as u64),
+        });
     }
     Ok(Lookup::Replay {
         status: u16::try_from(row.status).unwrap_or(500),

@@ -110,6 +110,21 @@ pub fn begin(ctx: &Ctx<'_>, request: CreatePaymentRequest, sealed: &str) -> Resu
     })))
 }
 
+impl Pending {
+    pub fn payment_id(&self) -> String {
+        self.record.payment.id().to_string()
+    }
+}
+
+/// The payment a create with `sealed_card` made, as it stands: 201, as `finish` answers.
+/// Also the answer when the provider step failed or its invocation died during it.
+pub fn answer(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
+    match load(ctx.sql, ctx.live, id)? {
+        Some(record) => Reply::json(201, &render_with(ctx, &record, false)?),
+        None => Err(worker::Error::RustError(format!("payment {id} vanished"))),
+    }
+}
+
 /// After the section: authorise through the provider, confirm, and answer with the
 /// payment's resulting state (201, no `next_url`). An answer the provider did not give in
 /// time leaves the payment `started` for the status query, which confirms it once it learns
@@ -133,10 +148,8 @@ pub async fn finish(ctx: &Ctx<'_>, pending: Pending) -> Result<Reply> {
         .ok_or_else(|| worker::Error::RustError("payment vanished".into()))?;
     if record.payment.status() == PaymentStatus::Authorised {
         confirm_authorised(ctx.object, ctx.sql, ctx.account, &mut record).await?;
-        record = load(ctx.sql, ctx.live, &id)?
-            .ok_or_else(|| worker::Error::RustError("payment vanished".into()))?;
     }
-    Reply::json(201, &render_with(ctx, &record, false)?)
+    answer(ctx, &id)
 }
 
 fn is_spent(sql: &SqlStorage, hash: &str) -> Result<bool> {

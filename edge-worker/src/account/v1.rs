@@ -79,6 +79,9 @@ pub async fn handle(
     // Idempotent replays come before rate limiting: they cost nothing and must answer the
     // same however many retries a client sends at once.
     let mut guard = None;
+    // A create with `sealed_card` whose invocation died during its provider call: the
+    // payment it made, answered as it now stands (the alarm's status query resolves it).
+    let mut abandoned = None;
     if method == Method::Post {
         if let Some(key) = req.headers().get(idem::HEADER)? {
             if let Err(err) = idem::validate_key(&key) {
@@ -97,7 +100,13 @@ pub async fn handle(
                     return Ok(resp);
                 }
                 idempotency::Lookup::Conflict => return http::api_error(&idem::key_reused()),
-                idempotency::Lookup::InFlight => {
+                idempotency::Lookup::InFlight { payment_id, since }
+                    if !payment_id.is_empty() && idem::in_flight_abandoned(since, clock::now()) =>
+                {
+                    abandoned = Some(payment_id);
+                    guard = Some((key, fingerprint));
+                }
+                idempotency::Lookup::InFlight { .. } => {
                     let mut resp = http::api_error(&idem::still_running())?;
                     resp.headers_mut().set("Retry-After", "1")?;
                     return Ok(resp);
@@ -124,15 +133,17 @@ pub async fn handle(
         wake_at: Cell::new(None),
         jobs: RefCell::new(Vec::new()),
     };
-    let reply = match (method, segments.as_slice()) {
-        (Method::Post, ["payments"]) => match payments::create(&ctx, &body)? {
+    let reply = match (method, segments.as_slice(), abandoned) {
+        (Method::Post, ["payments"], Some(id)) => tokenized::answer(&ctx, &id)?,
+        (Method::Post, ["payments"], None) => match payments::create(&ctx, &body)? {
             payments::Created::Reply(reply) => reply,
             payments::Created::Authorise(pending) => {
                 // The provider call awaits: a duplicate arriving meanwhile must see the
                 // request in flight (409), never run it again. Recorded before that await,
-                // replaced by the reply below.
+                // with the payment's id, replaced by the reply below.
+                let id = pending.payment_id();
                 if let Some((key, fingerprint)) = &guard {
-                    idempotency::record(sql, live, key, fingerprint, 0, "", clock::now())?;
+                    idempotency::record(sql, live, key, fingerprint, 0, &id, clock::now())?;
                 }
                 // The payment's expiry (and the spent token's pruning) are armed before
                 // the provider is called: if this invocation dies during the call, the
@@ -140,19 +151,30 @@ pub async fn handle(
                 if let Some(at) = ctx.wake_at.get() {
                     object.wake_by(at).await?;
                 }
-                tokenized::finish(&ctx, *pending).await?
+                // The payment exists whatever happens now: a failure after the section is
+                // answered with the payment as it stands (and kept for replays), never
+                // left as a key in flight.
+                match tokenized::finish(&ctx, *pending).await {
+                    Ok(reply) => reply,
+                    Err(err) => {
+                        worker::console_error!("authorising payment {id} failed: {err}");
+                        tokenized::answer(&ctx, &id)?
+                    }
+                }
             }
         },
-        (Method::Get, ["payments"]) => payments::search(&ctx, query)?,
-        (Method::Get, ["payments", id]) => payments::get(&ctx, id)?,
-        (Method::Get, ["payments", id, "events"]) => payments::events(&ctx, id)?,
-        (Method::Post, ["payments", id, "cancel"]) => payments::cancel(&ctx, id)?,
-        (Method::Post, ["payments", id, "capture"]) => payments::capture(&ctx, id)?,
-        (Method::Post, ["payments", id, "refunds"]) => refunds::create(&ctx, id, &body)?,
-        (Method::Get, ["payments", id, "refunds"]) => refunds::list(&ctx, id)?,
-        (Method::Get, ["payments", id, "refunds", refund_id]) => refunds::get(&ctx, id, refund_id)?,
-        (Method::Get, ["refunds"]) => refunds::search(&ctx, query)?,
-        (method, ["webhooks", rest @ ..]) => {
+        (Method::Get, ["payments"], _) => payments::search(&ctx, query)?,
+        (Method::Get, ["payments", id], _) => payments::get(&ctx, id)?,
+        (Method::Get, ["payments", id, "events"], _) => payments::events(&ctx, id)?,
+        (Method::Post, ["payments", id, "cancel"], _) => payments::cancel(&ctx, id)?,
+        (Method::Post, ["payments", id, "capture"], _) => payments::capture(&ctx, id)?,
+        (Method::Post, ["payments", id, "refunds"], _) => refunds::create(&ctx, id, &body)?,
+        (Method::Get, ["payments", id, "refunds"], _) => refunds::list(&ctx, id)?,
+        (Method::Get, ["payments", id, "refunds", refund_id], _) => {
+            refunds::get(&ctx, id, refund_id)?
+        }
+        (Method::Get, ["refunds"], _) => refunds::search(&ctx, query)?,
+        (method, ["webhooks", rest @ ..], _) => {
             webhooks::handle(object, &ctx, method, rest, &body, query)?
         }
         _ => Reply::error(&ApiError::not_found())?,
