@@ -97,8 +97,14 @@ pub fn listen(enhanced: &Rc<Enhanced>) -> Result<(), JsValue> {
             return;
         };
         // Anything not from the registered parent, or not on this mount's channel, is
-        // ignored without an answer.
-        if event.origin() != parent.origin {
+        // ignored without an answer. The parent is checked as a window too: another
+        // window of the same origin (a popup, a sibling frame) is not the page that
+        // mounted this form.
+        let from_parent = match (event.source(), parent.window.parent()) {
+            (Some(source), Ok(Some(mounter))) => Object::is(&source, &mounter),
+            _ => false,
+        };
+        if !from_parent || event.origin() != parent.origin {
             return;
         }
         let data = event.data();

@@ -85,6 +85,17 @@ impl AccountConfig {
     pub fn expiry_window_ms(&self) -> u64 {
         u64::from(self.payment_expiry_minutes) * MINUTE_MS
     }
+
+    /// The origins that may embed checkout for test or live payments. Plain-http origins
+    /// (the merchant's own machine) serve test payments only: a live card form is framed
+    /// only by a page served over TLS.
+    pub fn embedding_origins(&self, live: bool) -> Vec<String> {
+        self.allowed_origins
+            .iter()
+            .filter(|origin| !live || origin.starts_with("https://"))
+            .cloned()
+            .collect()
+    }
 }
 
 /// The admin PATCH body, validated: the new settings plus provider credentials if sent
@@ -263,6 +274,18 @@ mod tests {
         assert_eq!(c.rate_limits.post_per_second, 15);
         assert_eq!(c.rate_limits.other_per_second, 75);
         assert_eq!(c.accepted_card_brands.len(), CardBrand::ALL.len());
+    }
+
+    #[test]
+    fn live_payments_embed_only_in_https_pages() {
+        let c = patch(r#"{"allowed_origins":["https://shop.example","http://localhost:8080"]}"#)
+            .unwrap()
+            .config;
+        assert_eq!(
+            c.embedding_origins(false),
+            vec!["https://shop.example", "http://localhost:8080"]
+        );
+        assert_eq!(c.embedding_origins(true), vec!["https://shop.example"]);
     }
 
     #[test]

@@ -153,3 +153,33 @@ test('pay() asked before the iframe is ready waits for it and is answered', asyn
   assert.equal(result.type, 'invalid');
   await context.close();
 });
+
+test('only the window that mounted the form can drive it, not another window of its origin', async () => {
+  const context = await newContext();
+  const page = await context.newPage();
+  await page.goto(`${shop.origin}/checkout/embedded`);
+  const frame = page.frameLocator('#kassa-card iframe');
+  await frame.locator('#card-details[data-state="ready"]').waitFor();
+  await page.evaluate(() => {
+    window.heard = [];
+    window.addEventListener('message', (e) => { if (e.data?.kassa === 1) window.heard.push(e.data.type); });
+  });
+  const channel = new URL(await page.locator('#kassa-card iframe').getAttribute('src')).searchParams.get('channel');
+  // A popup on the merchant's own origin, holding a reference to the iframe, asks it to
+  // pay on the right channel: the form ignores it (it would otherwise answer `invalid`,
+  // its fields being empty).
+  const [popup] = await Promise.all([
+    context.waitForEvent('page'),
+    page.evaluate(() => { window.open('/', 'other'); }),
+  ]);
+  await popup.waitForLoadState();
+  await popup.evaluate(({ ch, gateway }) => {
+    window.opener.frames[0].postMessage({ kassa: 1, channel: ch, type: 'pay' }, gateway);
+  }, { ch: channel, gateway: new URL(BASE).origin });
+  // The mounting page's own pay() is answered; messages to the iframe are handled in the
+  // order they were posted, so by then the popup's has been handled too.
+  await page.locator('#pay').click();
+  await page.waitForSelector('body[data-result="invalid"]');
+  assert.deepEqual((await page.evaluate(() => window.heard)).filter((t) => t === 'invalid'), ['invalid']);
+  await context.close();
+});

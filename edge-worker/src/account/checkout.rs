@@ -143,8 +143,9 @@ fn valid_channel(channel: &str) -> bool {
 }
 
 /// An embed page's query: the merchant page's `origin`, which must be one the account
-/// registered (it becomes the only target of the form's messages), this mount's `channel`,
-/// and an optional `language`. `None` if either of the first two is unusable.
+/// registered (it becomes the only target of the form's messages; live payments take only
+/// https ones, checked by the caller once the mode is known), this mount's `channel`, and
+/// an optional `language`. `None` if either of the first two is unusable.
 struct EmbedQuery {
     origin: String,
     channel: String,
@@ -209,6 +210,12 @@ pub fn open_embed(
     if record.payment.status() != PaymentStatus::Started || record.payment.is_expiry_due(now) {
         return page::link_not_valid();
     }
+    // Known only now: a live payment's form is framed by https pages only. The token is
+    // spent, as for any other refusal after it; the merchant's next GET gives a fresh one.
+    let frame_ancestors = account.config.embedding_origins(record.live);
+    if !frame_ancestors.contains(&origin) {
+        return page::link_not_valid();
+    }
     let (amount, language) = summary(&record);
     let description = record.payment.description().to_string();
     let s = Summary {
@@ -231,7 +238,7 @@ pub fn open_embed(
         &Embed {
             parent_origin: &origin,
             channel: &channel,
-            frame_ancestors: &account.config.allowed_origins,
+            frame_ancestors: &frame_ancestors,
         },
     )
 }
@@ -249,6 +256,12 @@ pub fn open_tokenize(
     let Some(query) = embed_query(req, account)? else {
         return page::link_not_valid();
     };
+    let frame_ancestors = account
+        .config
+        .embedding_origins(publishable.mode == ApiKeyMode::Live);
+    if !frame_ancestors.contains(&query.origin) {
+        return page::link_not_valid();
+    }
     let language = query
         .language
         .as_deref()
@@ -265,7 +278,7 @@ pub fn open_tokenize(
         &Embed {
             parent_origin: &query.origin,
             channel: &query.channel,
-            frame_ancestors: &account.config.allowed_origins,
+            frame_ancestors: &frame_ancestors,
         },
     )
 }
