@@ -9,7 +9,7 @@
 //   node scripts/demo-merchant.mjs <gateway URL> <port> <account file (JSON) or API key>
 import { createServer } from 'node:http';
 import { readFileSync, existsSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -36,6 +36,13 @@ export function startMerchant({ gateway, apiKey, publishableKey, port = 0, host 
     });
     return { status: res.status, json: await res.json().catch(() => null) };
   };
+  // The loader pinned with Subresource Integrity, as the integration guide recommends: its
+  // bytes never change within v1, so the hash is computed once, from the gateway itself.
+  let loader;
+  const loaderTag = () => (loader ??= fetch(`${gateway}/v1/checkout.js`)
+    .then((res) => (res.ok ? res.text() : Promise.reject(new Error(`checkout.js: ${res.status}`))))
+    .then((js) => `<script src="${esc(gateway)}/v1/checkout.js" integrity="sha384-${createHash('sha384').update(js).digest('base64')}" crossorigin="anonymous"></script>`)
+    .catch((err) => { loader = undefined; throw err; }));
   let origin;
   const createPayment = async (language = 'en', extra = {}) => {
     const reference = `DEMO-${randomUUID().slice(0, 8)}`;
@@ -83,7 +90,7 @@ ${publishableKey ? '<p><a class="button button--secondary" id="pay-tokenize" hre
 <div id="kassa-card"></div>
 <button class="button" id="pay" type="button" data-payment-id="${esc(payment.payment_id)}">Pay £14.50</button>
 <p id="result" role="status"></p>
-<script src="${esc(gateway)}/v1/checkout.js"></script>
+${await loaderTag()}
 <script>
   window.kassaEvents = [];
   const checkout = Kassa.init({ nextUrl: ${JSON.stringify(payment._links.next_url.href)} });
@@ -111,7 +118,7 @@ ${publishableKey ? '<p><a class="button button--secondary" id="pay-tokenize" hre
 <div id="kassa-card"></div>
 <button class="button" id="pay" type="button">Pay £14.50</button>
 <p id="result" role="status"></p>
-<script src="${esc(gateway)}/v1/checkout.js"></script>
+${await loaderTag()}
 <script>
   window.kassaEvents = [];
   const checkout = Kassa.init({ publishableKey: ${JSON.stringify(publishableKey)} });
