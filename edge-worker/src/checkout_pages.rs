@@ -38,7 +38,9 @@ pub struct Embed<'a> {
     pub frame_ancestors: &'a [String],
 }
 
-/// The pages' words in one language. Welsh follows GOV.UK Pay's own Welsh pages.
+/// The pages' words in one language. The Welsh is GOV.UK Pay's own (pay-frontend's
+/// `locales/cy.json`) wherever it has the phrase; the outcome pages' explanations, the
+/// error prefix and the skip link are ours.
 pub struct Copy {
     pub enter_card_details: &'static str,
     pub total_amount: &'static str,
@@ -81,21 +83,21 @@ const EN: Copy = Copy {
 const CY: Copy = Copy {
     enter_card_details: "Rhowch fanylion y cerdyn",
     total_amount: "Cyfanswm:",
-    card_number: "Rhif y cerdyn",
+    card_number: "Rhif cerdyn",
     expiry_date: "Dyddiad dod i ben",
-    expiry_hint: "Er enghraifft, 10/27",
+    expiry_hint: "Er enghraifft 10/27",
     name_on_card: "Enw ar y cerdyn",
     security_code: "Cod diogelwch y cerdyn",
     security_code_hint:
         "Y 3 digid olaf ar gefn y cerdyn (American Express: y 4 digid ar flaen y cerdyn)",
     error_prefix: "Gwall:",
-    continue_button: "Yn eich blaen",
+    continue_button: "Parhau",
     cancel_payment: "Canslo\u{2019}r taliad",
-    confirm_title: "Cadarnhewch eich taliad",
+    confirm_title: "Cadarnhau eich taliad",
     confirm_button: "Cadarnhau\u{2019}r taliad",
-    back_to_service: "Ewch yn ôl i\u{2019}r gwasanaeth",
+    back_to_service: "Mynd yn ôl i\u{2019}r gwasanaeth",
     skip_link: "Neidio i\u{2019}r prif gynnwys",
-    card_details: "Manylion y cerdyn",
+    card_details: "Manylion cerdyn",
 };
 
 pub const fn copy(lang: Language) -> &'static Copy {
@@ -120,13 +122,13 @@ impl Outcome {
     pub const fn text(self, lang: Language) -> (&'static str, &'static str) {
         match (self, lang) {
             (Outcome::Expired, Language::En) => ("Your payment session has expired", "You have not been charged."),
-            (Outcome::Expired, Language::Cy) => ("Mae eich sesiwn talu wedi dod i ben", "Nid oes tâl wedi\u{2019}i godi arnoch."),
+            (Outcome::Expired, Language::Cy) => ("Daeth eich sesiwn taliad i ben", "Nid oes tâl wedi\u{2019}i godi arnoch."),
             (Outcome::Declined, Language::En) => (
-                "Your payment was declined",
+                "Your payment has been declined",
                 "Your card was not charged. You can go back to the service and try again with another card.",
             ),
             (Outcome::Declined, Language::Cy) => (
-                "Cafodd eich taliad ei wrthod",
+                "Mae eich taliad wedi cael ei wrthod",
                 "Nid oes tâl wedi\u{2019}i godi ar eich cerdyn. Gallwch fynd yn ôl i\u{2019}r gwasanaeth a rhoi cynnig arall arni gyda cherdyn arall.",
             ),
             (Outcome::Cancelled, Language::En) => ("Your payment has been cancelled", "You have not been charged."),

@@ -76,7 +76,7 @@ test('4242424242424242 is sealed in the browser, confirmed, and reaches return_u
 
 test('a declined card and a provider error are shown clearly and end in the right state', async () => {
   for (const [number, title, expected] of [
-    ['4000000000000002', 'Your payment was declined', { status: 'failed', finished: true, code: 'P0010', message: 'Payment method rejected' }],
+    ['4000000000000002', 'Your payment has been declined', { status: 'failed', finished: true, code: 'P0010', message: 'Payment method rejected' }],
     ['4000000000000119', 'We could not take your payment', { status: 'error', finished: true, code: 'P0050', message: 'Payment provider returned an error' }],
   ]) {
     const payment = await createPayment();
@@ -165,7 +165,7 @@ test('Welsh payments get Welsh pages and Welsh widget messages', async () => {
   const { context, page } = await openCardPage(payment);
   assert.equal(await page.getAttribute('html', 'lang'), 'cy');
   assert.equal(await page.locator('h1').textContent(), 'Rhowch fanylion y cerdyn');
-  assert.equal(await page.locator('label[for="card-no"]').textContent(), 'Rhif y cerdyn');
+  assert.equal(await page.locator('label[for="card-no"]').textContent(), 'Rhif cerdyn');
   await page.locator('#submit-card-details').click();
   await page.waitForSelector('#error-summary');
   assert.equal(await page.locator('#error-summary h2').textContent(), 'Mae problem wedi codi');
@@ -174,7 +174,7 @@ test('Welsh payments get Welsh pages and Welsh widget messages', async () => {
   await fillCard(page, '4242424242424242');
   await page.locator('#submit-card-details').click();
   await page.waitForSelector('#confirm');
-  assert.equal(await page.locator('h1').textContent(), 'Cadarnhewch eich taliad');
+  assert.equal(await page.locator('h1').textContent(), 'Cadarnhau eich taliad');
   assert.equal(await page.locator('#confirm').textContent(), 'Cadarnhau\u2019r taliad');
   await context.close();
   const declined = await createPayment({ language: 'cy' });
@@ -182,7 +182,7 @@ test('Welsh payments get Welsh pages and Welsh widget messages', async () => {
   await fillCard(second.page, '4000000000000002');
   await second.page.locator('#submit-card-details').click();
   await second.page.waitForSelector('#outcome');
-  assert.equal(await second.page.locator('#outcome').textContent(), 'Cafodd eich taliad ei wrthod');
+  assert.equal(await second.page.locator('#outcome').textContent(), 'Mae eich taliad wedi cael ei wrthod');
   await second.context.close();
 });
 

@@ -218,8 +218,9 @@ impl core::fmt::Display for CardFieldError {
 
 impl std::error::Error for CardFieldError {}
 
-/// The error summary's heading (GOV.UK Pay: "There is a problem" / "Mae problem wedi
-/// codi"), shown by the server and the widget alike.
+/// The error summary's heading (the GOV.UK Design System's "There is a problem", in
+/// Welsh "Mae problem wedi codi" as GOV.UK services write it), shown by the server and the
+/// widget alike.
 pub const fn error_summary_title(lang: Language) -> &'static str {
     match lang {
         Language::En => "There is a problem",
