@@ -1,5 +1,5 @@
-//! Response helpers shared by every route: JSON bodies, GOV.UK Pay's error shape, and the
-//! security headers that every response carries.
+//! HTTP helpers shared by every route: JSON bodies, GOV.UK Pay's error shape, the security
+//! headers that every response carries, and request bodies read within the size limit.
 
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -88,8 +88,9 @@ pub fn basic_password(headers: &Headers) -> Result<Option<String>> {
 }
 
 /// How much of an oversized body is read and thrown away, so that a client still sending
-/// gets its 413 (workerd drops the connection of a request whose body is left unread);
-/// after this much the gateway stops reading and the connection is dropped.
+/// gets its 413: answering with a long body left unread loses the answer (`wrangler dev`
+/// drops the connection first). Past this the gateway stops reading; the client then sees
+/// the connection close.
 const DISCARD_BYTES: usize = 16 * 1024 * 1024;
 
 /// The request's body, kept only up to `MAX_BODY_BYTES`: `None` once it is longer. A body
