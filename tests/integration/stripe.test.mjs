@@ -102,6 +102,31 @@ test('Stripe credentials are required, validated, stored sealed and never shown'
   assert.ok(!gateway.log().includes(SECRET_KEY.slice(8)));
 });
 
+test('a Stripe key serves payments of its own mode only: the other mode is 403 P0940 and creates nothing', async () => {
+  const live = (await admin(`/accounts/${account.id}/keys`, { method: 'POST', body: { live: true } })).json.api_key;
+  const before = stripe.requests.length;
+  const refused = await call('/v1/payments', { method: 'POST', token: live, body: paymentBody({ reference: 'LIVE-ON-TEST-KEY' }) });
+  assert.equal(refused.status, 403, refused.text);
+  assert.equal(refused.json.code, 'P0940');
+  assert.match(refused.json.description, /live payments/);
+  assert.equal((await call('/v1/payments?reference=LIVE-ON-TEST-KEY', { token: live })).json.total, 0);
+  // A live Stripe key the other way round: test payments are refused, live ones taken.
+  const LIVE_SECRET = SECRET_KEY.replace('sk_test_', 'sk_live_');
+  const set = await admin(`/accounts/${account.id}`, { method: 'PATCH', body: { provider_credentials: { secret_key: LIVE_SECRET } } });
+  assert.equal(set.status, 200, set.text);
+  try {
+    const test = await api('/payments', { method: 'POST', body: paymentBody({ reference: 'TEST-ON-LIVE-KEY' }) });
+    assert.equal(test.status, 403, test.text);
+    assert.equal(test.json.code, 'P0940');
+    assert.equal((await api('/payments?reference=TEST-ON-LIVE-KEY')).json.total, 0);
+    const taken = await call('/v1/payments', { method: 'POST', token: live, body: paymentBody({ reference: 'LIVE-ON-LIVE-KEY' }) });
+    assert.equal(taken.status, 201, taken.text);
+  } finally {
+    await admin(`/accounts/${account.id}`, { method: 'PATCH', body: { provider_credentials: { secret_key: SECRET_KEY } } });
+  }
+  assert.equal(stripe.requests.length, before, 'Stripe was never called');
+});
+
 test('a Stripe payment: exact requests for create, confirm, capture and refund', async () => {
   const p = (await api('/payments', { method: 'POST', body: paymentBody({ description: 'Council tax & more' }) })).json;
   const done = await new Payer({ base: gateway.url }).pay(p._links.next_url.href, '4242424242424242');

@@ -317,6 +317,22 @@ impl Credentials {
         }
     }
 
+    /// Whether these credentials take payments of this mode. A Stripe test key moves no
+    /// money, so it serves test payments only, and a live key live payments only: a test
+    /// payment must never charge a real card, nor a live one "succeed" in Stripe's test mode.
+    pub fn serves(&self, live: bool) -> bool {
+        match self {
+            Credentials::Stripe { secret_key } => {
+                let (secret, restricted) = if live {
+                    ("sk_live_", "rk_live_")
+                } else {
+                    ("sk_test_", "rk_test_")
+                };
+                secret_key.starts_with(secret) || secret_key.starts_with(restricted)
+            }
+        }
+    }
+
     /// Which provider these are for.
     pub fn kind(&self) -> ProviderKind {
         match self {

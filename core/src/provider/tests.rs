@@ -902,6 +902,22 @@ fn stripe_credentials_are_validated_masked_and_never_debug_printed() {
 }
 
 #[test]
+fn stripe_keys_serve_only_payments_of_their_own_mode() {
+    let key = |k: &str| Credentials::Stripe {
+        secret_key: k.to_string(),
+    };
+    for (k, test, live) in [
+        ("sk_test_51Hx0000000000000000001234", true, false),
+        ("rk_test_51Hx0000000000000000001234", true, false),
+        ("sk_live_51Hx0000000000000000001234", false, true),
+        ("rk_live_51Hx0000000000000000001234", false, true),
+    ] {
+        assert_eq!(key(k).serves(false), test, "{k} for test payments");
+        assert_eq!(key(k).serves(true), live, "{k} for live payments");
+    }
+}
+
+#[test]
 fn retries_back_off_to_an_hour() {
     assert_eq!(retry_delay_ms(0), 30_000);
     assert_eq!(retry_delay_ms(1), 30_000);

@@ -6,10 +6,11 @@
 
 use super::sql::{flag, int, query, stored_json, Row};
 use super::v1::Reply;
-use super::{provider_jobs, Account, AccountObject};
+use super::{provider_credentials, provider_jobs, Account, AccountObject};
 use crate::clock;
+use kassa_core::account::ProviderKind;
 use kassa_core::api::create_payment::CreatePaymentRequest;
-use kassa_core::api::error::ApiError;
+use kassa_core::api::error::{ApiError, ErrorCode};
 use kassa_core::api::sealed_card::parse_create_payment_with_card;
 use kassa_core::api::search::{PaymentSearchQuery, PaymentSearchResults};
 use kassa_core::credentials::PageToken;
@@ -204,6 +205,9 @@ pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Created> {
     if let Err(err) = check_create(ctx, &request) {
         return Ok(Created::Reply(Reply::error(&err)?));
     }
+    if let Some(err) = provider_not_ready(ctx)? {
+        return Ok(Created::Reply(Reply::error(&err)?));
+    }
     if let Some(sealed) = sealed {
         return super::tokenized::begin(ctx, request, &sealed);
     }
@@ -225,6 +229,36 @@ pub fn check_create(
         ));
     }
     Ok(())
+}
+
+/// 403 P0940 when the account's provider cannot take a payment of this mode: Stripe
+/// without readable credentials, or with a key of the other mode (a test payment must never
+/// charge a real card, nor a live one "succeed" in Stripe's test mode). Refused before
+/// anything is written, rather than failing at the card.
+fn provider_not_ready(ctx: &Ctx<'_>) -> Result<Option<ApiError>> {
+    let kind = ctx.account.config.payment_provider;
+    let ready = match kind {
+        ProviderKind::Sandbox => true,
+        ProviderKind::Stripe => {
+            match provider_credentials::load(ctx.object.env(), ctx.sql, ctx.account.id, kind) {
+                Ok(Some(credentials)) => credentials.serves(ctx.live),
+                Ok(None) => false,
+                Err(err) => {
+                    worker::console_error!("provider credentials unreadable: {err}");
+                    false
+                }
+            }
+        }
+    };
+    let mode = if ctx.live { "live" } else { "test" };
+    Ok((!ready).then(|| {
+        ApiError::with_description(
+            ErrorCode::P0940,
+            format!(
+                "Account is not fully configured: its payment provider has no credentials for {mode} payments"
+            ),
+        )
+    }))
 }
 
 /// A new payment of this account and mode (not yet saved), with its expiry timer asked for.
