@@ -49,8 +49,9 @@ fi
 # npm install only when package-lock.json changed since the last install.
 if [[ ! -f node_modules/.kassa-installed || package-lock.json -nt node_modules/.kassa-installed ]]; then
   step "Installing npm dev dependencies (wrangler, Node 22, wasm-opt, esbuild, test drivers)"
-  # `npm install`, not `npm ci`: the lock file cannot list the other platforms' optional
-  # workerd binaries (the registry here does not serve them), which `npm ci` insists on.
+  # `npm install`, not `npm ci`: registries here have not always served the other
+  # platforms' optional workerd binaries, and `npm ci` insists on a lock file that lists
+  # them; `npm install` takes the lock file as it is and completes it where it can.
   npm install --no-audit --no-fund --loglevel=error
   touch node_modules/.kassa-installed
 fi

@@ -205,7 +205,7 @@ pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Created> {
     if let Err(err) = check_create(ctx, &request) {
         return Ok(Created::Reply(Reply::error(&err)?));
     }
-    if let Some(err) = provider_not_ready(ctx)? {
+    if let Some(err) = provider_not_ready(ctx) {
         return Ok(Created::Reply(Reply::error(&err)?));
     }
     if let Some(sealed) = sealed {
@@ -235,7 +235,7 @@ pub fn check_create(
 /// without readable credentials, or with a key of the other mode (a test payment must never
 /// charge a real card, nor a live one "succeed" in Stripe's test mode). Refused before
 /// anything is written, rather than failing at the card.
-fn provider_not_ready(ctx: &Ctx<'_>) -> Result<Option<ApiError>> {
+fn provider_not_ready(ctx: &Ctx<'_>) -> Option<ApiError> {
     let kind = ctx.account.config.payment_provider;
     let ready = match kind {
         ProviderKind::Sandbox => true,
@@ -251,14 +251,14 @@ fn provider_not_ready(ctx: &Ctx<'_>) -> Result<Option<ApiError>> {
         }
     };
     let mode = if ctx.live { "live" } else { "test" };
-    Ok((!ready).then(|| {
+    (!ready).then(|| {
         ApiError::with_description(
             ErrorCode::P0940,
             format!(
                 "Account is not fully configured: its payment provider has no credentials for {mode} payments"
             ),
         )
-    }))
+    })
 }
 
 /// A new payment of this account and mode (not yet saved), with its expiry timer asked for.
