@@ -133,48 +133,50 @@ pub async fn handle(
         wake_at: Cell::new(None),
         jobs: RefCell::new(Vec::new()),
     };
-    let reply = match (method, segments.as_slice(), abandoned) {
-        (Method::Post, ["payments"], Some(id)) => tokenized::answer(&ctx, &id)?,
-        (Method::Post, ["payments"], None) => match payments::create(&ctx, &body)? {
-            payments::Created::Reply(reply) => reply,
-            payments::Created::Authorise(pending) => {
-                // The provider call awaits: a duplicate arriving meanwhile must see the
-                // request in flight (409), never run it again. Recorded before that await,
-                // with the payment's id, replaced by the reply below.
-                let id = pending.payment_id();
-                if let Some((key, fingerprint)) = &guard {
-                    idempotency::record(sql, live, key, fingerprint, 0, &id, clock::now())?;
-                }
-                // The payment's expiry (and the spent token's pruning) are armed before
-                // the provider is called: if this invocation dies during the call, the
-                // alarm still finds the payment and asks the provider what happened.
-                if let Some(at) = ctx.wake_at.get() {
-                    object.wake_by(at).await?;
-                }
-                // The payment exists whatever happens now: a failure after the section is
-                // answered with the payment as it stands (and kept for replays), never
-                // left as a key in flight.
-                match tokenized::finish(&ctx, *pending).await {
-                    Ok(reply) => reply,
-                    Err(err) => {
-                        worker::console_error!("authorising payment {id} failed: {err}");
-                        tokenized::answer(&ctx, &id)?
+    let reply = match (method, segments.as_slice()) {
+        // Only a create with `sealed_card` is ever recorded in flight, so an abandoned key
+        // always names this operation.
+        (Method::Post, ["payments"]) => match abandoned {
+            Some(id) => tokenized::answer(&ctx, &id)?,
+            None => match payments::create(&ctx, &body)? {
+                payments::Created::Reply(reply) => reply,
+                payments::Created::Authorise(pending) => {
+                    // The provider call awaits: a duplicate arriving meanwhile must see the
+                    // request in flight (409), never run it again. Recorded before that await,
+                    // with the payment's id, replaced by the reply below.
+                    let id = pending.payment_id();
+                    if let Some((key, fingerprint)) = &guard {
+                        idempotency::record(sql, live, key, fingerprint, 0, &id, clock::now())?;
+                    }
+                    // The payment's expiry (and the spent token's pruning) are armed before
+                    // the provider is called: if this invocation dies during the call, the
+                    // alarm still finds the payment and asks the provider what happened.
+                    if let Some(at) = ctx.wake_at.get() {
+                        object.wake_by(at).await?;
+                    }
+                    // The payment exists whatever happens now: a failure after the section is
+                    // answered with the payment as it stands (and kept for replays), never
+                    // left as a key in flight.
+                    match tokenized::finish(&ctx, *pending).await {
+                        Ok(reply) => reply,
+                        Err(err) => {
+                            worker::console_error!("authorising payment {id} failed: {err}");
+                            tokenized::answer(&ctx, &id)?
+                        }
                     }
                 }
-            }
+            },
         },
-        (Method::Get, ["payments"], _) => payments::search(&ctx, query)?,
-        (Method::Get, ["payments", id], _) => payments::get(&ctx, id)?,
-        (Method::Get, ["payments", id, "events"], _) => payments::events(&ctx, id)?,
-        (Method::Post, ["payments", id, "cancel"], _) => payments::cancel(&ctx, id)?,
-        (Method::Post, ["payments", id, "capture"], _) => payments::capture(&ctx, id)?,
-        (Method::Post, ["payments", id, "refunds"], _) => refunds::create(&ctx, id, &body)?,
-        (Method::Get, ["payments", id, "refunds"], _) => refunds::list(&ctx, id)?,
-        (Method::Get, ["payments", id, "refunds", refund_id], _) => {
-            refunds::get(&ctx, id, refund_id)?
-        }
-        (Method::Get, ["refunds"], _) => refunds::search(&ctx, query)?,
-        (method, ["webhooks", rest @ ..], _) => {
+        (Method::Get, ["payments"]) => payments::search(&ctx, query)?,
+        (Method::Get, ["payments", id]) => payments::get(&ctx, id)?,
+        (Method::Get, ["payments", id, "events"]) => payments::events(&ctx, id)?,
+        (Method::Post, ["payments", id, "cancel"]) => payments::cancel(&ctx, id)?,
+        (Method::Post, ["payments", id, "capture"]) => payments::capture(&ctx, id)?,
+        (Method::Post, ["payments", id, "refunds"]) => refunds::create(&ctx, id, &body)?,
+        (Method::Get, ["payments", id, "refunds"]) => refunds::list(&ctx, id)?,
+        (Method::Get, ["payments", id, "refunds", refund_id]) => refunds::get(&ctx, id, refund_id)?,
+        (Method::Get, ["refunds"]) => refunds::search(&ctx, query)?,
+        (method, ["webhooks", rest @ ..]) => {
             webhooks::handle(object, &ctx, method, rest, &body, query)?
         }
         _ => Reply::error(&ApiError::not_found())?,
