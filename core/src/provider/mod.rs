@@ -297,9 +297,7 @@ impl Credentials {
             ProviderKind::Stripe => {
                 let secret_key = fields.get("secret_key").and_then(Value::as_str);
                 let valid = secret_key.filter(|k| {
-                    ["sk_test_", "sk_live_", "rk_test_", "rk_live_"]
-                        .iter()
-                        .any(|p| k.starts_with(p))
+                    stripe_key_is_live(k).is_some()
                         && k.len() <= 255
                         && k.len() > 12
                         && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -322,14 +320,7 @@ impl Credentials {
     /// payment must never charge a real card, nor a live one "succeed" in Stripe's test mode.
     pub fn serves(&self, live: bool) -> bool {
         match self {
-            Credentials::Stripe { secret_key } => {
-                let (secret, restricted) = if live {
-                    ("sk_live_", "rk_live_")
-                } else {
-                    ("sk_test_", "rk_test_")
-                };
-                secret_key.starts_with(secret) || secret_key.starts_with(restricted)
-            }
+            Credentials::Stripe { secret_key } => stripe_key_is_live(secret_key) == Some(live),
         }
     }
 
@@ -370,6 +361,21 @@ impl Credentials {
             }
         }
         map
+    }
+}
+
+/// A Stripe secret (`sk_`) or restricted (`rk_`) key's mode, from its prefix: `Some(true)`
+/// for live keys, `Some(false)` for test keys, `None` for anything else.
+fn stripe_key_is_live(key: &str) -> Option<bool> {
+    let mode = key
+        .strip_prefix("sk_")
+        .or_else(|| key.strip_prefix("rk_"))?;
+    if mode.starts_with("live_") {
+        Some(true)
+    } else if mode.starts_with("test_") {
+        Some(false)
+    } else {
+        None
     }
 }
 
