@@ -173,6 +173,13 @@ fn embed_query(req: &Request, account: &Account) -> Result<Option<EmbedQuery>> {
     }))
 }
 
+/// The origins that may frame the form of a payment of this mode, if `origin` (the page
+/// mounting it) is one of them.
+fn frame_ancestors(account: &Account, live: bool, origin: &str) -> Option<Vec<String>> {
+    let origins = account.config.embedding_origins(live);
+    origins.iter().any(|o| o == origin).then_some(origins)
+}
+
 /// `GET /embed/{token}?origin=…&channel=…`: the card form for the merchant's iframe.
 ///
 /// `origin` must be one the account registered and the page may be framed only by those
@@ -212,10 +219,9 @@ pub fn open_embed(
     }
     // Known only now: a live payment's form is framed by https pages only. The token is
     // spent, as for any other refusal after it; the merchant's next GET gives a fresh one.
-    let frame_ancestors = account.config.embedding_origins(record.live);
-    if !frame_ancestors.contains(&origin) {
+    let Some(frame_ancestors) = frame_ancestors(account, record.live, &origin) else {
         return page::link_not_valid();
-    }
+    };
     let (amount, language) = summary(&record);
     let description = record.payment.description().to_string();
     let s = Summary {
@@ -256,12 +262,10 @@ pub fn open_tokenize(
     let Some(query) = embed_query(req, account)? else {
         return page::link_not_valid();
     };
-    let frame_ancestors = account
-        .config
-        .embedding_origins(publishable.mode == ApiKeyMode::Live);
-    if !frame_ancestors.contains(&query.origin) {
+    let live = publishable.mode == ApiKeyMode::Live;
+    let Some(frame_ancestors) = frame_ancestors(account, live, &query.origin) else {
         return page::link_not_valid();
-    }
+    };
     let language = query
         .language
         .as_deref()
