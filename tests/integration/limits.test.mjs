@@ -111,8 +111,7 @@ test('a hosted form over 64 KB is 413 and changes nothing', async () => {
   const payer = new Payer();
   const form = await payer.go(p._links.next_url.href);
   const action = /action="([^"]+\/card)"/.exec(form.html)[1];
-  const cookie = [...payer.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  const huge = await chunkedPost(action, { headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie } });
+  const huge = await chunkedPost(action, { headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: payer.cookieHeader() } });
   assert.equal(huge.status, 413, huge.text);
   assert.match(huge.text, /Request too large/);
   const after = (await api(key, `/payments/${p.payment_id}`)).json;

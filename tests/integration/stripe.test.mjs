@@ -55,6 +55,13 @@ function files(dir) {
 
 const form = (body) => Object.fromEntries(new URLSearchParams(body));
 
+/** 4242… sealed, as tokenize() seals it, to the key the gateway publishes in its card forms. */
+async function sealedCard() {
+  const preview = await (await fetch(`${gateway.url}/checkout/preview`)).text();
+  const gatewayKey = /data-kassa-key="([^"]+)"/.exec(preview)[1];
+  return core.seal_card_for(gatewayKey, '4242424242424242', '123', `publishable:${account.pk}`, Date.now(), randomBytes(32));
+}
+
 before(async () => {
   stripe = await startFakeStripe({ secretKey: SECRET_KEY });
   gateway = await startGateway({ name: 'gateway-stripe', vars: { STRIPE_API_BASE: stripe.url } });
@@ -193,9 +200,7 @@ test('Stripe declines fail with P0010; 3-D Secure is not supported yet and ends 
 });
 
 test('a sealed card (tokenize) is confirmed once at Stripe, even with parallel duplicate requests', async () => {
-  const preview = await (await fetch(`${gateway.url}/checkout/preview`)).text();
-  const gatewayKey = /data-kassa-key="([^"]+)"/.exec(preview)[1];
-  const sealed = core.seal_card_for(gatewayKey, '4242424242424242', '123', `publishable:${account.pk}`, Date.now(), randomBytes(32));
+  const sealed = await sealedCard();
   const body = JSON.stringify(paymentBody({ reference: 'TOK-STRIPE', sealed_card: sealed }));
   const headers = { Authorization: `Bearer ${account.key}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'tok-stripe-1' };
   const send = async () => {
@@ -258,9 +263,7 @@ test('a confirmation that times out is resolved by the status query, with one ch
 });
 
 test('a sealed card whose confirmation times out is confirmed and captured once the status query finds it', async () => {
-  const preview = await (await fetch(`${gateway.url}/checkout/preview`)).text();
-  const gatewayKey = /data-kassa-key="([^"]+)"/.exec(preview)[1];
-  const sealed = core.seal_card_for(gatewayKey, '4242424242424242', '123', `publishable:${account.pk}`, Date.now(), randomBytes(32));
+  const sealed = await sealedCard();
   stripe.inject('confirm', 'hang');
   const res = await api('/payments', { method: 'POST', body: paymentBody({ reference: 'TOK-HANG', sealed_card: sealed }) });
   assert.equal(res.status, 201, res.text);
@@ -332,9 +335,7 @@ test('an authorised Stripe payment that expires has its hold released by the ala
 });
 
 test('a sealed-card create whose gateway dies during the confirmation is answered after the lease with the payment it made', async () => {
-  const preview = await (await fetch(`${gateway.url}/checkout/preview`)).text();
-  const gatewayKey = /data-kassa-key="([^"]+)"/.exec(preview)[1];
-  const sealed = core.seal_card_for(gatewayKey, '4242424242424242', '123', `publishable:${account.pk}`, Date.now(), randomBytes(32));
+  const sealed = await sealedCard();
   const body = JSON.stringify(paymentBody({ reference: 'TOK-RESTART', sealed_card: sealed }));
   const send = () => fetch(`${gateway.url}/v1/payments`, {
     method: 'POST',

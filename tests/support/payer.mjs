@@ -6,9 +6,12 @@ export class Payer {
   /** @param {{base?: string}} opts the gateway, if not the one the layer started */
   constructor({ base = BASE } = {}) { this.cookies = new Map(); this.base = base; }
 
+  /** The `Cookie` header this browser sends. */
+  cookieHeader() { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '); }
+
   async request(url, { method = 'GET', form } = {}) {
     const headers = {};
-    if (this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (this.cookies.size) headers.Cookie = this.cookieHeader();
     let body;
     if (form) {
       body = new URLSearchParams(form).toString();
