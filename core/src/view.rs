@@ -77,6 +77,11 @@ pub struct PaymentRecord {
     /// status query learns it later. Defaulted for records stored before it existed.
     #[serde(default)]
     pub confirm_on_authorisation: bool,
+    /// The fingerprint of the provider credentials the payment was created with
+    /// (`provider::Credentials::fingerprint`); every later provider call for it must use
+    /// the same ones. `None` for the sandbox and for records stored before fingerprints.
+    #[serde(default)]
+    pub credential: Option<String>,
 }
 
 /// What the card form and the provider report about the card besides the
@@ -145,6 +150,7 @@ impl PaymentRecord {
             provider: provider.into(),
             authorisation: AuthorisationDetails::default(),
             confirm_on_authorisation: false,
+            credential: None,
         };
         (record, event)
     }

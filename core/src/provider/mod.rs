@@ -324,6 +324,27 @@ impl Credentials {
         }
     }
 
+    /// The mode these credentials serve: a live key live payments, a test key test ones.
+    /// [`Credentials::parse`] admits only keys whose mode it can tell.
+    pub fn live(&self) -> bool {
+        match self {
+            Credentials::Stripe { secret_key } => stripe_key_is_live(secret_key) == Some(true),
+        }
+    }
+
+    /// A stable name for exactly these credentials, recorded on every payment made with
+    /// them (`PaymentRecord::credential`) so that a later call for that payment can never
+    /// go out with other credentials. A truncated SHA-256 under a label: it identifies, it
+    /// is never used to authenticate, and the keys it is taken of are long random secrets.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::new()
+            .chain_update(b"kassa provider credentials fingerprint v1\0")
+            .chain_update(self.to_json().as_bytes())
+            .finalize();
+        digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+    }
+
     /// Which provider these are for.
     pub fn kind(&self) -> ProviderKind {
         match self {
@@ -398,13 +419,20 @@ pub struct Endpoints {
     pub stripe_api_base: String,
 }
 
-/// Why no adapter could be made for a payment.
+/// Why no adapter could be made for a payment. Every one of them means "send nothing".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdapterError {
     /// The payment's provider needs credentials the account does not have.
     MissingCredentials,
     /// A provider name Kassa does not know (a damaged record).
     UnknownProvider,
+    /// The provider cannot serve the payment's mode: the sandbox (which moves no money)
+    /// asked for a live payment, or credentials of the other mode.
+    WrongMode,
+    /// The credentials the payment was created with are not available (the key was
+    /// replaced and the old one is no longer kept): any other key could send the call to
+    /// another provider account.
+    CredentialChanged,
 }
 
 impl core::fmt::Display for AdapterError {
@@ -412,8 +440,22 @@ impl core::fmt::Display for AdapterError {
         f.write_str(match self {
             AdapterError::MissingCredentials => "the account has no credentials for its provider",
             AdapterError::UnknownProvider => "unknown payment provider",
+            AdapterError::WrongMode => "the provider does not serve the payment's mode",
+            AdapterError::CredentialChanged => {
+                "the credentials the payment was created with are no longer available"
+            }
         })
     }
+}
+
+/// What a provider call is for: the payment's provider and mode as recorded at creation,
+/// and the fingerprint of the credentials it was created with (`None` for payments made
+/// before fingerprints were recorded, and for the sandbox).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallFor<'a> {
+    pub provider: &'a str,
+    pub live: bool,
+    pub credential: Option<&'a str>,
 }
 
 /// A provider, ready to build requests and read answers. The one place providers are
@@ -425,7 +467,38 @@ pub enum Adapter {
 }
 
 impl Adapter {
-    /// The adapter for a provider as `PaymentRecord.provider` names it.
+    /// The adapter for one call of a payment, failing closed: the sandbox serves test
+    /// payments only, credentials only payments of their own mode, and only the payment's
+    /// own credentials (by fingerprint) may be used for it. Checked at every provider call
+    /// (authorise, status query, capture, void, refund), not only at creation, so neither a
+    /// damaged record nor a replaced key can send a payment's call to the wrong place.
+    pub fn for_payment(
+        payment: CallFor<'_>,
+        credentials: Option<&Credentials>,
+        endpoints: &Endpoints,
+    ) -> Result<Adapter, AdapterError> {
+        match (payment.provider, credentials) {
+            ("sandbox", _) if payment.live => return Err(AdapterError::WrongMode),
+            ("sandbox", _) => {}
+            (_, Some(creds)) if !creds.serves(payment.live) => return Err(AdapterError::WrongMode),
+            (_, Some(creds)) => {
+                if let Some(recorded) = payment.credential {
+                    if creds.fingerprint() != recorded {
+                        return Err(AdapterError::CredentialChanged);
+                    }
+                }
+            }
+            // Made with credentials that are no longer kept (replaced often enough since).
+            (_, None) if payment.credential.is_some() => {
+                return Err(AdapterError::CredentialChanged)
+            }
+            (_, None) => {}
+        }
+        Adapter::new(payment.provider, credentials, endpoints)
+    }
+
+    /// The adapter for a provider as `PaymentRecord.provider` names it, without the
+    /// payment's checks: use [`Adapter::for_payment`] for calls about a payment.
     pub fn new(
         provider: &str,
         credentials: Option<&Credentials>,

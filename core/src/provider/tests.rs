@@ -212,6 +212,85 @@ fn adapters_are_chosen_by_the_payments_provider() {
     );
 }
 
+fn stripe_key(key: &str) -> Credentials {
+    Credentials::Stripe {
+        secret_key: key.into(),
+    }
+}
+
+#[test]
+fn every_call_is_checked_against_the_payments_mode_and_credentials() {
+    let endpoints = Endpoints {
+        stripe_api_base: stripe::DEFAULT_API_BASE.into(),
+    };
+    let test_key = stripe_key("sk_test_4eC39HqLyjWDarjtT1zdp7dc");
+    let live_key = stripe_key("sk_live_4eC39HqLyjWDarjtT1zdp7dc");
+    let other_live = stripe_key("rk_live_a0000000000000000000000000");
+    let call = |provider, live, credential| CallFor {
+        provider,
+        live,
+        credential,
+    };
+    // The sandbox moves no money: it never serves a live payment.
+    assert_eq!(
+        Adapter::for_payment(call("sandbox", false, None), None, &endpoints),
+        Ok(Adapter::Sandbox)
+    );
+    assert_eq!(
+        Adapter::for_payment(call("sandbox", true, None), None, &endpoints),
+        Err(AdapterError::WrongMode)
+    );
+    // Credentials serve their own mode only.
+    for (live, creds) in [(true, &test_key), (false, &live_key)] {
+        assert_eq!(
+            Adapter::for_payment(call("stripe", live, None), Some(creds), &endpoints),
+            Err(AdapterError::WrongMode)
+        );
+    }
+    // A payment's calls go out only with the credentials it was created with.
+    let made_with = live_key.fingerprint();
+    assert!(matches!(
+        Adapter::for_payment(
+            call("stripe", true, Some(&made_with)),
+            Some(&live_key),
+            &endpoints
+        ),
+        Ok(Adapter::Stripe(_))
+    ));
+    assert_eq!(
+        Adapter::for_payment(
+            call("stripe", true, Some(&made_with)),
+            Some(&other_live),
+            &endpoints
+        ),
+        Err(AdapterError::CredentialChanged)
+    );
+    assert_eq!(
+        Adapter::for_payment(call("stripe", true, Some(&made_with)), None, &endpoints),
+        Err(AdapterError::CredentialChanged)
+    );
+    assert_eq!(
+        Adapter::for_payment(call("stripe", true, None), None, &endpoints),
+        Err(AdapterError::MissingCredentials)
+    );
+}
+
+#[test]
+fn credentials_know_their_mode_and_have_distinct_stable_fingerprints() {
+    let test_key = stripe_key("sk_test_4eC39HqLyjWDarjtT1zdp7dc");
+    let live_key = stripe_key("sk_live_4eC39HqLyjWDarjtT1zdp7dc");
+    assert!(!test_key.live());
+    assert!(live_key.live());
+    assert!(stripe_key("rk_live_abcdefghijklmn").live());
+    let fp = test_key.fingerprint();
+    assert_eq!(fp.len(), 24);
+    assert!(fp.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(fp, test_key.clone().fingerprint());
+    assert_ne!(fp, live_key.fingerprint());
+    // It names the key without containing it.
+    assert!(!fp.contains("4eC39HqLyjWDarjtT1zdp7dc"));
+}
+
 // ---- Stripe requests ----
 
 #[test]

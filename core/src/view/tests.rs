@@ -713,6 +713,7 @@ fn record_round_trips_through_storage() {
         [
             "authorisation",
             "confirm_on_authorisation",
+            "credential",
             "email",
             "language",
             "live",
@@ -750,6 +751,8 @@ fn records_stored_before_authorisation_details_still_load() {
         .as_object_mut()
         .unwrap()
         .remove("confirm_on_authorisation");
+    // Nor `credential` (no fingerprint: the mode check still applies).
+    stored.as_object_mut().unwrap().remove("credential");
     assert_eq!(
         serde_json::from_value::<PaymentRecord>(stored).unwrap(),
         rec
