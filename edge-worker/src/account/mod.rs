@@ -243,6 +243,14 @@ impl AccountObject {
                             "Must be true or false",
                         ));
                     };
+                    // The sandbox moves no money, so it takes no live payments: a live key
+                    // on a sandbox account could only ever be refused (403 P0940).
+                    if new_key.live && account.config.payment_provider == ProviderKind::Sandbox {
+                        return http::api_error(&ApiError::with_description(
+                            kassa_core::api::error::ErrorCode::P0940,
+                            "Live API keys need a payment provider that moves real money: configure one with live credentials (payment_provider and provider_credentials) first",
+                        ));
+                    }
                     http::json(201, &keys::issue(&sql, account.id, new_key.live)?)
                 }
                 (Method::Delete, key) => match key.strip_prefix('/') {

@@ -205,13 +205,14 @@ pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Created> {
     if let Err(err) = check_create(ctx, &request) {
         return Ok(Created::Reply(Reply::error(&err)?));
     }
-    if let Some(err) = provider_not_ready(ctx) {
-        return Ok(Created::Reply(Reply::error(&err)?));
-    }
+    let credential = match provider_for(ctx) {
+        Ok(credential) => credential,
+        Err(err) => return Ok(Created::Reply(Reply::error(&err)?)),
+    };
     if let Some(sealed) = sealed {
-        return super::tokenized::begin(ctx, request, &sealed);
+        return super::tokenized::begin(ctx, request, credential, &sealed);
     }
-    let (record, event) = new_payment(ctx, request)?;
+    let (record, event) = new_payment(ctx, request, credential)?;
     save(ctx.sql, &record, &[event])?;
     Ok(Created::Reply(Reply::json(201, &render(ctx, &record)?)?))
 }
@@ -231,45 +232,59 @@ pub fn check_create(
     Ok(())
 }
 
-/// 403 P0940 when the account's provider cannot take a payment of this mode: Stripe
-/// without readable credentials, or with a key of the other mode (a test payment must never
-/// charge a real card, nor a live one "succeed" in Stripe's test mode). Refused before
+/// Which credentials a new payment of this mode is made with (their fingerprint, `None`
+/// for the sandbox), or 403 P0940 when the account's provider cannot take a payment of
+/// this mode: the sandbox for live payments (it moves no money, so a live payment must
+/// never "succeed" there), Stripe without readable credentials for the mode, or with a key
+/// of the other mode (a test payment must never charge a real card). Refused before
 /// anything is written, rather than failing at the card.
-fn provider_not_ready(ctx: &Ctx<'_>) -> Option<ApiError> {
+pub fn provider_for(ctx: &Ctx<'_>) -> std::result::Result<Option<String>, ApiError> {
     let kind = ctx.account.config.payment_provider;
     let ready = match kind {
-        ProviderKind::Sandbox => true,
+        ProviderKind::Sandbox => (!ctx.live).then_some(None),
         ProviderKind::Stripe => {
-            match provider_credentials::load(ctx.object.env(), ctx.sql, ctx.account.id, kind) {
-                Ok(Some(credentials)) => credentials.serves(ctx.live),
-                Ok(None) => false,
+            match provider_credentials::current(
+                ctx.object.env(),
+                ctx.sql,
+                ctx.account.id,
+                kind,
+                ctx.live,
+            ) {
+                Ok(Some(credentials)) if credentials.serves(ctx.live) => {
+                    Some(Some(credentials.fingerprint()))
+                }
+                Ok(_) => None,
                 Err(err) => {
                     worker::console_error!("provider credentials unreadable: {err}");
-                    false
+                    None
                 }
             }
         }
     };
     let mode = if ctx.live { "live" } else { "test" };
-    (!ready).then(|| {
-        ApiError::with_description(
-            ErrorCode::P0940,
+    ready.ok_or_else(|| {
+        let description = if kind == ProviderKind::Sandbox {
+            "Account is not fully configured: the sandbox takes test payments only; live payments need a payment provider with live credentials".to_string()
+        } else {
             format!(
                 "Account is not fully configured: its payment provider has no credentials for {mode} payments"
-            ),
-        )
+            )
+        };
+        ApiError::with_description(ErrorCode::P0940, description)
     })
 }
 
 /// A new payment of this account and mode (not yet saved), with its expiry timer asked for.
+/// `credential` is what `provider_for` chose.
 pub fn new_payment(
     ctx: &Ctx<'_>,
     request: CreatePaymentRequest,
+    credential: Option<String>,
 ) -> Result<(PaymentRecord, PaymentEvent)> {
     let now = clock::now();
     let id = PaymentId::generate(clock::random()?);
     let config = &ctx.account.config;
-    let (record, event) = PaymentRecord::new(
+    let (mut record, event) = PaymentRecord::new(
         request,
         id,
         now,
@@ -277,6 +292,7 @@ pub fn new_payment(
         config.payment_provider.as_str().to_string(),
         Some(config.expiry_window_ms()),
     );
+    record.credential = credential;
     if let Some(at) = record.payment.expires_at() {
         ctx.wake_by(at);
     }

@@ -25,8 +25,8 @@ use kassa_core::account::ProviderKind;
 use kassa_core::event::PaymentEvent;
 use kassa_core::payment::{PaymentInput, PaymentStatus};
 use kassa_core::provider::{
-    retry_delay_ms, Adapter, Authorised, Call, HttpRequest, HttpResult, PaymentRef, Queried,
-    RefundRef, Refunded, Settled, LEASE_MS, MAX_ATTEMPTS,
+    retry_delay_ms, Adapter, Authorised, Call, CallFor, HttpRequest, HttpResult, PaymentRef,
+    Queried, RefundRef, Refunded, Settled, LEASE_MS, MAX_ATTEMPTS,
 };
 use kassa_core::refund::{Refund, RefundStatus};
 use kassa_core::time::UnixMillis;
@@ -48,25 +48,46 @@ pub fn refund_key(refund_id: &str) -> String {
     format!("refund:{refund_id}")
 }
 
-/// The adapter for a payment's provider (`PaymentRecord.provider`, fixed at creation).
+/// The adapter for a provider call about `record`, failing closed: only the payment's own
+/// provider, in the payment's mode, with the credentials it was created with
+/// (`Adapter::for_payment`). A refusal is logged (payment, provider and why, never a
+/// credential) and nothing is sent.
 pub fn adapter(
     object: &AccountObject,
     sql: &SqlStorage,
     account: &Account,
-    provider_name: &str,
+    record: &PaymentRecord,
 ) -> Result<Adapter> {
-    let credentials = match provider_name {
-        "stripe" => {
-            provider_credentials::load(object.env(), sql, account.id, ProviderKind::Stripe)?
-        }
+    let credentials = match record.provider.as_str() {
+        "stripe" => provider_credentials::for_payment(
+            object.env(),
+            sql,
+            account.id,
+            ProviderKind::Stripe,
+            record.live,
+            record.credential.as_deref(),
+        )?,
         _ => None,
     };
-    Adapter::new(
-        provider_name,
+    let call = CallFor {
+        provider: &record.provider,
+        live: record.live,
+        credential: record.credential.as_deref(),
+    };
+    Adapter::for_payment(
+        call,
         credentials.as_ref(),
         &provider::endpoints(object.env()),
     )
-    .map_err(|e| worker::Error::RustError(e.to_string()))
+    .map_err(|err| {
+        worker::console_error!(
+            "provider call refused for payment {} ({}, {}): {err}",
+            record.payment.id(),
+            record.provider,
+            if record.live { "live" } else { "test" }
+        );
+        worker::Error::RustError(format!("provider call refused: {err}"))
+    })
 }
 
 /// Queues a job, unless one exists: an existing job keeps its lease and its attempts.
@@ -367,7 +388,7 @@ pub fn settle_payment(
     if work(record.payment.status()).is_none() {
         return Ok(None);
     }
-    let adapter = adapter(object, sql, account, &record.provider)?;
+    let adapter = adapter(object, sql, account, record)?;
     if step_payment(&adapter, record, 0, events, now).is_none() {
         return Ok(None);
     }
@@ -445,7 +466,7 @@ pub fn settle_refund(
     events: &mut Vec<PaymentEvent>,
     now: UnixMillis,
 ) -> Result<Option<String>> {
-    let adapter = adapter(object, sql, account, &record.provider)?;
+    let adapter = adapter(object, sql, account, record)?;
     if step_refund(&adapter, record, refund, 0, events, now).is_none() {
         return Ok(None);
     }
@@ -489,7 +510,18 @@ fn begin(
         remove(sql, key)?;
         return Ok(None);
     };
-    let adapter = adapter(object, sql, account, &record.provider)?;
+    let Ok(adapter) = adapter(object, sql, account, &record) else {
+        // Refused (and logged): nothing is sent. The job waits and is looked at again
+        // (credentials may be restored) until it runs out of attempts, rather than being
+        // due again at once and spinning the alarm.
+        let attempts = attempts.saturating_add(1);
+        if attempts >= MAX_ATTEMPTS {
+            remove(sql, key)?;
+        } else {
+            reschedule(sql, key, now.plus(retry_delay_ms(attempts)), attempts)?;
+        }
+        return Ok(None);
+    };
     let mut events = Vec::new();
     let claimed = match &row.refund_id {
         None => step_payment(&adapter, &mut record, attempts, &mut events, now)
@@ -545,7 +577,7 @@ fn finish(
         remove(sql, &claimed.key)?;
         return Ok(false);
     };
-    let adapter = adapter(object, sql, account, &record.provider)?;
+    let adapter = adapter(object, sql, account, &record)?;
     let attempts = claimed.attempts;
     let mut events = Vec::new();
     let next = match (claimed.work, &row.refund_id) {

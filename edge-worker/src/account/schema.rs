@@ -143,6 +143,28 @@ const MIGRATIONS: &[&str] = &[
         expires_at INTEGER NOT NULL
     );
     CREATE INDEX used_card_tokens_by_expiry ON used_card_tokens (expires_at);",
+    // 6: provider credentials in one slot per mode (a test and a live key at once), each
+    // named by its fingerprint; replaced credentials are kept (`current = 0`, a few per
+    // mode) so payments made with them are still served by them, never by the new ones.
+    // Rows from before take their mode from the masked hint (`sk_live_…1234`) and the
+    // fingerprint 'legacy' until they are next stored.
+    "CREATE TABLE provider_credential_slots (
+        provider TEXT NOT NULL,
+        live INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL,
+        current INTEGER NOT NULL,
+        sealed TEXT NOT NULL,
+        hint TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (provider, fingerprint)
+    );
+    CREATE INDEX provider_credential_slots_current
+        ON provider_credential_slots (provider, live, current);
+    INSERT INTO provider_credential_slots
+        (provider, live, fingerprint, current, sealed, hint, updated_at)
+        SELECT provider, instr(hint, '_live_') > 0, 'legacy', 1, sealed, hint, updated_at
+        FROM provider_credentials;
+    DROP TABLE provider_credentials;",
 ];
 
 /// Whether this object holds an account (its schema exists). Read-only.

@@ -44,7 +44,12 @@ fn refuse(err: &kassa_core::api::error::ApiError) -> Result<Created> {
 }
 
 /// The synchronous section of a create with `sealed_card` (`request` already checked).
-pub fn begin(ctx: &Ctx<'_>, request: CreatePaymentRequest, sealed: &str) -> Result<Created> {
+pub fn begin(
+    ctx: &Ctx<'_>,
+    request: CreatePaymentRequest,
+    credential: Option<String>,
+    sealed: &str,
+) -> Result<Created> {
     let now = clock::now();
     let mode = if ctx.live {
         ApiKeyMode::Live
@@ -94,7 +99,7 @@ pub fn begin(ctx: &Ctx<'_>, request: CreatePaymentRequest, sealed: &str) -> Resu
     )?;
     // The alarm prunes the record once the token could not open anyway.
     ctx.wake_by(until);
-    let (mut record, created) = new_payment(ctx, request)?;
+    let (mut record, created) = new_payment(ctx, request, credential)?;
     record.confirm_on_authorisation = true;
     let mut events = vec![created];
     // The card is here already: the payment starts as the hosted page's first visit would
