@@ -35,7 +35,8 @@ fn reload(sql: &SqlStorage, record: &PaymentRecord) -> Result<Option<PaymentReco
         .filter(|r| r.payment.status() == PaymentStatus::Started))
 }
 
-/// Authorises `card` for a payment that is `started`.
+/// Authorises `card` for a payment that is `started`. `record.confirm_on_authorisation`,
+/// as the caller set it, is stored with the card's submission.
 pub async fn authorise(
     object: &AccountObject,
     sql: &SqlStorage,
@@ -45,7 +46,7 @@ pub async fn authorise(
     summary: CardSummary,
 ) -> Result<CardOutcome> {
     let id = record.payment.id().to_string();
-    let adapter = match provider_jobs::adapter(object, sql, account, &record.provider) {
+    let adapter = match provider_jobs::adapter(object, sql, account, record) {
         Ok(adapter) => Some(adapter),
         Err(err) => {
             worker::console_error!("no provider for payment {id}: {err}");
@@ -61,9 +62,14 @@ pub async fn authorise(
         },
     };
     // 2. Submit, in one section.
+    let confirm_on_authorisation = record.confirm_on_authorisation;
     let Some(mut record) = reload(sql, record)? else {
         return Ok(CardOutcome::Done);
     };
+    // Whether an authorisation learnt later is confirmed without the payer (embedded
+    // checkout, sealed cards) is decided by the caller and stored with the submission: the
+    // status query that may learn of the authorisation reads only what is stored.
+    record.confirm_on_authorisation |= confirm_on_authorisation;
     let now = clock::now();
     let mut events = Vec::new();
     match record

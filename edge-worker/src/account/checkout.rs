@@ -646,6 +646,7 @@ async fn embed_pay(
     let id = record.payment.id().to_string();
     // The merchant's page is the confirmation step: an authorisation learnt only later (by
     // the status query, after a provider timeout) is confirmed then, as it would be now.
+    // `authorise` stores this in the section that takes the card.
     let mut record = record;
     record.confirm_on_authorisation = true;
     // Its answer is a page for browsers; the iframe gets the resulting state instead.
