@@ -1,7 +1,7 @@
 // The admin API: accounts, keys (shown once, revocable) and account settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { admin, api, newAccount, BASE } from '../support/api.mjs';
+import { admin, api, newAccount, BASE, STRIPE_LIVE_KEY } from '../support/api.mjs';
 
 test('admin endpoints refuse a missing or wrong admin token', async () => {
   for (const token of [undefined, 'wrong-token']) {
@@ -25,7 +25,8 @@ test('creating an account returns its id and a working first test key', async ()
 });
 
 test('keys can be issued (test or live) and revoked', async () => {
-  const account = await newAccount();
+  // Live keys only for a provider that takes live payments.
+  const account = await newAccount({ payment_provider: 'stripe', provider_credentials: { secret_key: STRIPE_LIVE_KEY } });
   const issued = await admin(`/accounts/${account.id}/keys`, { method: 'POST', body: { live: true } });
   assert.equal(issued.status, 201);
   assert.match(issued.json.api_key, /^api_live_/);

@@ -1,7 +1,7 @@
 // The /v1 payments API through the real runtime: GOV.UK Pay's shapes, states and errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, liveKey, newAccount, paymentBody, BASE } from '../support/api.mjs';
+import { admin, api, liveKey, newAccount, paymentBody, BASE } from '../support/api.mjs';
 
 const account = await newAccount();
 const KEY = account.key;
@@ -63,11 +63,33 @@ test('another account\'s payments are invisible, and test and live data are sepa
   assert.equal((await api(other.key, `/payments/${created.payment_id}`)).status, 404);
   assert.equal((await api(other.key, `/payments/${created.payment_id}/events`)).status, 404);
   assert.equal((await api(other.key, `/payments/${created.payment_id}/cancel`, { method: 'POST' })).status, 404);
-  const live = await liveKey(account);
-  assert.equal((await api(live, `/payments/${created.payment_id}`)).status, 404, 'a live key cannot see test payments');
+  // Both modes on one account (live ones need a provider with live credentials).
+  const mixed = await newAccount();
+  const testPayment = (await api(mixed.key, '/payments', { method: 'POST', body: paymentBody() })).json;
+  const live = await liveKey(mixed);
+  assert.equal((await api(live, `/payments/${testPayment.payment_id}`)).status, 404, 'a live key cannot see test payments');
   const livePayment = await api(live, '/payments', { method: 'POST', body: paymentBody() });
   assert.equal(livePayment.status, 201);
-  assert.equal((await api(KEY, `/payments/${livePayment.json.payment_id}`)).status, 404, 'a test key cannot see live payments');
+  assert.equal((await api(mixed.key, `/payments/${livePayment.json.payment_id}`)).status, 404, 'a test key cannot see live payments');
+});
+
+test('the sandbox moves no money: no live key is issued for it, and a live create on it is 403 P0940', async () => {
+  const sandbox = await newAccount();
+  const issued = await admin(`/accounts/${sandbox.id}/keys`, { method: 'POST', body: { live: true } });
+  assert.equal(issued.status, 403, issued.text);
+  assert.equal(issued.json.code, 'P0940');
+  assert.match(issued.json.description, /Live API keys need a payment provider/);
+  // An account that had a real provider and went back to the sandbox keeps its live keys,
+  // but they make no live payment.
+  const live = await liveKey(sandbox);
+  assert.equal((await admin(`/accounts/${sandbox.id}`, { method: 'PATCH', body: { payment_provider: 'sandbox' } })).status, 200);
+  const res = await api(live, '/payments', { method: 'POST', body: paymentBody({ reference: 'LIVE-ON-SANDBOX' }) });
+  assert.equal(res.status, 403, res.text);
+  assert.equal(res.json.code, 'P0940');
+  assert.match(res.json.description, /sandbox takes test payments only/);
+  assert.equal((await api(live, '/payments?reference=LIVE-ON-SANDBOX')).json.total, 0);
+  // Test payments go on as before.
+  assert.equal((await api(sandbox.key, '/payments', { method: 'POST', body: paymentBody() })).status, 201);
 });
 
 test('live keys require an https return_url', async () => {

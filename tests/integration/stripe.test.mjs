@@ -17,10 +17,13 @@ import { core } from '../support/core.mjs';
 import { randomBytes } from 'node:crypto';
 
 const SECRET_KEY = 'sk_test_51KassaFakeStripeKey00000000000000000000009876';
+const LIVE_SECRET = SECRET_KEY.replace('sk_test_', 'sk_live_');
+const OTHER_LIVE_SECRET = 'sk_live_51KassaFakeStripeOtherAccount0000000000000002';
 const ADMIN_TOKEN = devVars().ADMIN_TOKEN;
 let stripe;
 let gateway;
 let account;
+let live; // the account's live API key (issued once Stripe is its provider)
 
 async function call(path, { method = 'GET', token, body } = {}) {
   const headers = {};
@@ -63,7 +66,7 @@ async function sealedCard() {
 }
 
 before(async () => {
-  stripe = await startFakeStripe({ secretKey: SECRET_KEY });
+  stripe = await startFakeStripe({ secretKey: SECRET_KEY, otherKeys: [LIVE_SECRET, OTHER_LIVE_SECRET] });
   gateway = await startGateway({ name: 'gateway-stripe', vars: { STRIPE_API_BASE: stripe.url } });
   const created = await admin('/accounts', { method: 'POST' });
   account = { id: created.json.account_id, key: created.json.api_key, pk: created.json.publishable_keys.test };
@@ -90,12 +93,12 @@ test('Stripe credentials are required, validated, stored sealed and never shown'
   });
   assert.equal(ok.status, 200, ok.text);
   assert.equal(ok.json.payment_provider, 'stripe');
-  assert.deepEqual(ok.json.configured_credentials, { stripe: { secret_key: 'sk_test_…9876' } });
+  assert.deepEqual(ok.json.configured_credentials, { stripe: { test: { secret_key: 'sk_test_…9876' } } });
   assert.ok(!ok.text.includes(SECRET_KEY.slice(8, -4)), 'never echoed');
   // A later change without credentials keeps them.
   const later = await admin(`/accounts/${account.id}`, { method: 'PATCH', body: { payment_expiry_minutes: 60 } });
   assert.equal(later.status, 200);
-  assert.deepEqual(later.json.configured_credentials, { stripe: { secret_key: 'sk_test_…9876' } });
+  assert.deepEqual(later.json.configured_credentials, { stripe: { test: { secret_key: 'sk_test_…9876' } } });
 
   // Nothing on disk holds the key in plaintext: not the account object's SQLite files, not
   // the gateway's log.
@@ -109,29 +112,69 @@ test('Stripe credentials are required, validated, stored sealed and never shown'
   assert.ok(!gateway.log().includes(SECRET_KEY.slice(8)));
 });
 
-test('a Stripe key serves payments of its own mode only: the other mode is 403 P0940 and creates nothing', async () => {
-  const live = (await admin(`/accounts/${account.id}/keys`, { method: 'POST', body: { live: true } })).json.api_key;
+test('a Stripe key serves payments of its own mode only; a test and a live key can both be set', async () => {
+  // Stripe takes live payments, so the account may have live API keys.
+  const issued = await admin(`/accounts/${account.id}/keys`, { method: 'POST', body: { live: true } });
+  assert.equal(issued.status, 201, issued.text);
+  live = issued.json.api_key;
   const before = stripe.requests.length;
   const refused = await call('/v1/payments', { method: 'POST', token: live, body: paymentBody({ reference: 'LIVE-ON-TEST-KEY' }) });
   assert.equal(refused.status, 403, refused.text);
   assert.equal(refused.json.code, 'P0940');
   assert.match(refused.json.description, /live payments/);
   assert.equal((await call('/v1/payments?reference=LIVE-ON-TEST-KEY', { token: live })).json.total, 0);
-  // A live Stripe key the other way round: test payments are refused, live ones taken.
-  const LIVE_SECRET = SECRET_KEY.replace('sk_test_', 'sk_live_');
+  // A live key goes in the live slot: the test key stays, and both modes are served.
   const set = await admin(`/accounts/${account.id}`, { method: 'PATCH', body: { provider_credentials: { secret_key: LIVE_SECRET } } });
   assert.equal(set.status, 200, set.text);
-  try {
-    const test = await api('/payments', { method: 'POST', body: paymentBody({ reference: 'TEST-ON-LIVE-KEY' }) });
-    assert.equal(test.status, 403, test.text);
-    assert.equal(test.json.code, 'P0940');
-    assert.equal((await api('/payments?reference=TEST-ON-LIVE-KEY')).json.total, 0);
-    const taken = await call('/v1/payments', { method: 'POST', token: live, body: paymentBody({ reference: 'LIVE-ON-LIVE-KEY' }) });
-    assert.equal(taken.status, 201, taken.text);
-  } finally {
-    await admin(`/accounts/${account.id}`, { method: 'PATCH', body: { provider_credentials: { secret_key: SECRET_KEY } } });
-  }
+  assert.deepEqual(set.json.configured_credentials, { stripe: { test: { secret_key: 'sk_test_…9876' }, live: { secret_key: 'sk_live_…9876' } } });
+  const test = await api('/payments', { method: 'POST', body: paymentBody({ reference: 'TEST-BESIDE-LIVE' }) });
+  assert.equal(test.status, 201, test.text);
+  const taken = await call('/v1/payments', { method: 'POST', token: live, body: paymentBody({ reference: 'LIVE-ON-LIVE-KEY' }) });
+  assert.equal(taken.status, 201, taken.text);
   assert.equal(stripe.requests.length, before, 'Stripe was never called');
+});
+
+test('replacing a live key never retargets payments made with the old one; once it is gone they are refused, never sent', async () => {
+  const livePayment = async (reference) => {
+    const p = (await call('/v1/payments', { method: 'POST', token: live, body: paymentBody({ reference, delayed_capture: true }) })).json;
+    const done = await new Payer({ base: gateway.url }).pay(p._links.next_url.href, '4242424242424242');
+    assert.equal(done.status, 303);
+    const after = (await call(`/v1/payments/${p.payment_id}`, { token: live })).json;
+    assert.equal(after.state.status, 'capturable', reference);
+    return after;
+  };
+  const setLive = async (secret_key) => {
+    const res = await admin(`/accounts/${account.id}`, { method: 'PATCH', body: { provider_credentials: { secret_key } } });
+    assert.equal(res.status, 200, res.text);
+    return res.json;
+  };
+  const first = await livePayment('MADE-WITH-FIRST-KEY');
+  assert.ok(stripe.for(first.provider_id).every((r) => r.key === LIVE_SECRET));
+
+  // Another Stripe account's live key replaces it: new live payments use the new key...
+  const replaced = await setLive(OTHER_LIVE_SECRET);
+  assert.deepEqual(replaced.configured_credentials.stripe.live, { secret_key: 'sk_live_…0002' });
+  const second = await livePayment('MADE-WITH-SECOND-KEY');
+  assert.ok(stripe.for(second.provider_id).every((r) => r.key === OTHER_LIVE_SECRET));
+  // ...and the first payment is still captured with its own.
+  assert.equal((await call(`/v1/payments/${first.payment_id}/capture`, { method: 'POST', token: live })).status, 204);
+  await eventually(async () => (await call(`/v1/payments/${first.payment_id}`, { token: live })).json.state.status === 'success', 'the first capture');
+  assert.deepEqual(stripe.for(first.provider_id).map((r) => `${r.path.split('/').at(-1)} ${r.key}`),
+    [`confirm ${LIVE_SECRET}`, `capture ${LIVE_SECRET}`]);
+
+  // Enough replacements later the second payment's key is no longer kept: its capture is
+  // refused and logged, and nothing is sent with any other key.
+  for (let i = 0; i < 5; i += 1) await setLive(`sk_live_51KassaFakeStripeRotatedKey${i}000000000000000000000`);
+  const sentBefore = stripe.for(second.provider_id).length;
+  const capture = await call(`/v1/payments/${second.payment_id}/capture`, { method: 'POST', token: live });
+  assert.notEqual(capture.status, 204, capture.text);
+  assert.equal(capture.json.code, 'P0198');
+  assert.equal(stripe.for(second.provider_id).length, sentBefore, 'nothing was sent');
+  assert.equal((await call(`/v1/payments/${second.payment_id}`, { token: live })).json.state.status, 'capturable', 'nothing changed');
+  const refusal = `provider call refused for payment ${second.payment_id} (stripe, live): the credentials the payment was created with are no longer available`;
+  await eventually(() => gateway.log().includes(refusal), 'the refusal in the log');
+  // Put back for the tests after this one.
+  await setLive(LIVE_SECRET);
 });
 
 test('a Stripe payment: exact requests for create, confirm, capture and refund', async () => {
@@ -279,6 +322,39 @@ test('a sealed card whose confirmation times out is confirmed and captured once 
   assert.equal(stripe.confirmations.get(pi), 1, 'confirmed once');
   assert.equal(stripe.for(pi).filter((r) => r.path.endsWith('/capture')).length, 1, 'captured once');
   assert.equal(stripe.intents.get(pi).status, 'succeeded');
+});
+
+test('an embedded payment whose confirmation times out is confirmed and captured once the status query finds it', async () => {
+  const SHOP = 'https://shop.example';
+  assert.equal((await admin(`/accounts/${account.id}`, { method: 'PATCH', body: { allowed_origins: [SHOP] } })).status, 200);
+  const p = (await api('/payments', { method: 'POST', body: paymentBody({ reference: 'EMBED-TIMEOUT' }) })).json;
+  const token = p._links.next_url.href.split('/secure/')[1];
+  const frame = await (await fetch(`${gateway.url}/embed/${token}?origin=${encodeURIComponent(SHOP)}&channel=c1`)).text();
+  const action = /action="([^"]+\/embed)"/.exec(frame)[1];
+  const session = /name="session" value="([^"]+)"/.exec(frame)[1];
+  // pay() in the merchant's page posts the form; Stripe takes the card but never answers.
+  stripe.inject('confirm', 'hang');
+  const res = await fetch(`${gateway.url}${action}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      csrf: Payer.csrf(frame), session, 'card-no': '4242424242424242', 'expiry-date': '12/30', cvc: '123', 'cardholder-name': 'Mx Test Payer',
+    }).toString(),
+  });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).status, 'processing');
+  const pi = [...stripe.intents.values()].find((i) => i.metadata.kassa_payment_id === p.payment_id);
+  assert.equal(pi.status, 'requires_capture', 'Stripe holds the money');
+  // Nobody is left to confirm: the merchant's page already did. The status query learns of
+  // the authorisation, and the payment is confirmed and captured without a payer.
+  const done = await eventually(async () => {
+    const now = await payment(p.payment_id);
+    return now.state.status === 'success' && now;
+  }, 'the status query to confirm and capture');
+  assert.equal(done.refund_summary.status, 'available', 'captured');
+  assert.equal(stripe.intents.get(pi.id).status, 'succeeded');
+  assert.equal(stripe.confirmations.get(pi.id), 1, 'confirmed once');
+  assert.equal(stripe.for(pi.id).filter((r) => r.path.endsWith('/capture')).length, 1);
 });
 
 test('a capture that fails with a 5xx is retried by the alarm with a new attempt key', async () => {

@@ -86,13 +86,16 @@ test('a token is single use: the second payment is refused and nothing changes',
 });
 
 test('foreign, live-vs-test, expired, future, malformed and non-string tokens are refused', async () => {
-  const live = await liveKey(account);
+  // Live keys need a provider with live credentials: another account, put on Stripe (never
+  // called: every token below is refused before a provider is asked).
+  const mixed = (await admin('/accounts', { method: 'POST' })).json;
+  const live = await liveKey({ id: mixed.account_id });
   const https = { return_url: 'https://shop.example/return', reference: 'TOK-REFUSED' };
   const refused = { reference: 'TOK-REFUSED' };
   assertRefused(await pay(seal('4242424242424242', { pk: other.test }), refused), /publishable key/);
   // A token made with the live publishable key, spent with a test API key, and the reverse.
-  assertRefused(await pay(seal('4242424242424242', { pk: pks.live }), refused), /publishable key/);
-  assertRefused(await pay(seal('4242424242424242'), https, { key: live }), /publishable key/);
+  assertRefused(await pay(seal('4242424242424242', { pk: mixed.publishable_keys.live }), refused, { key: mixed.api_key }), /publishable key/);
+  assertRefused(await pay(seal('4242424242424242', { pk: mixed.publishable_keys.test }), https, { key: live }), /publishable key/);
   assertRefused(await pay(seal('4242424242424242', { at: Date.now() - 16 * MINUTE }), refused), /expired/);
   assertRefused(await pay(seal('4242424242424242', { at: Date.now() + 10 * MINUTE }), refused), /future/);
   for (const junk of ['', 'kst1.', 'kst1.a.b.c.d.e', 'x'.repeat(5000), seal('4242424242424242').slice(0, -4) + 'AAAA']) {
@@ -101,11 +104,26 @@ test('foreign, live-vs-test, expired, future, malformed and non-string tokens ar
   const wrongType = await pay(5, refused);
   assert.equal(wrongType.status, 400);
   assert.equal(wrongType.json.field, 'sealed_card');
-  // The live key pays with the live publishable key's tokens.
-  const ok = await pay(seal('4242424242424242', { pk: pks.live }), https, { key: live });
-  assert.equal(ok.status, 201, ok.text);
-  assert.equal(ok.json.state.status, 'success');
   assert.equal(await countByReference('TOK-REFUSED'), 0, 'no test payment was made');
+});
+
+test('the sandbox takes no live sealed card: 403 P0940, nothing made, the token unspent', async () => {
+  const mixed = (await admin('/accounts', { method: 'POST' })).json;
+  const live = await liveKey({ id: mixed.account_id });
+  // Back on the sandbox, the live key it already has can make no live payment.
+  const back = await admin(`/accounts/${mixed.account_id}`, { method: 'PATCH', body: { payment_provider: 'sandbox' } });
+  assert.equal(back.status, 200, back.text);
+  const token = seal('4242424242424242', { pk: mixed.publishable_keys.live });
+  const https = { return_url: 'https://shop.example/return', reference: 'TOK-LIVE-SANDBOX' };
+  for (const sealed of [token, token]) {
+    const res = await pay(sealed, https, { key: live });
+    assert.equal(res.status, 403, res.text);
+    assert.equal(res.json.code, 'P0940');
+    assert.match(res.json.description, /sandbox takes test payments only/);
+  }
+  const plain = await api(live, '/payments', { method: 'POST', body: paymentBody(https) });
+  assert.equal(plain.status, 403, plain.text);
+  assert.equal((await api(live, '/payments?reference=TOK-LIVE-SANDBOX')).json.total, 0);
 });
 
 test('cards the rules or the sandbox refuse are 422 and leave the token unspent', async () => {

@@ -36,7 +36,22 @@ export async function newAccount(settings) {
   return account;
 }
 
+/** Stripe keys in the shape Stripe issues them; no test gateway reaches Stripe with them. */
+export const STRIPE_TEST_KEY = 'sk_test_51KassaIntegrationTests000000000000000000000001';
+export const STRIPE_LIVE_KEY = 'sk_live_51KassaIntegrationTests000000000000000000000001';
+
+/**
+ * A live API key for the account. Only a provider that moves real money takes live
+ * payments, so the account is first put on Stripe with a key per mode (test payments then
+ * go to Stripe's test mode, live ones to its live mode; no test here pays them).
+ */
 export async function liveKey(account) {
+  for (const secret_key of [STRIPE_TEST_KEY, STRIPE_LIVE_KEY]) {
+    const patch = await admin(`/accounts/${account.id}`, {
+      method: 'PATCH', body: { payment_provider: 'stripe', provider_credentials: { secret_key } },
+    });
+    if (patch.status !== 200) throw new Error(`Stripe credentials failed: ${patch.status} ${patch.text}`);
+  }
   const res = await admin(`/accounts/${account.id}/keys`, { method: 'POST', body: { live: true } });
   if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${res.text}`);
   return res.json.api_key;

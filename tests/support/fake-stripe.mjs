@@ -32,9 +32,15 @@ function apiError(status, error, intent) {
   return { status, body };
 }
 
-export async function startFakeStripe({ secretKey }) {
+/**
+ * `secretKey` and any `otherKeys` are accepted. As at Stripe, each key (a mode of an
+ * account, or another account) sees only the objects made with it.
+ */
+export async function startFakeStripe({ secretKey, otherKeys = [] }) {
+  const keys = new Set([secretKey, ...otherKeys]);
   const requests = [];
   const intents = new Map();
+  const owners = new Map(); // intent id → the key that made it
   const confirmations = new Map(); // intent id → how many times a card was actually confirmed
   const idempotent = new Map(); // key → stored answer
   const faults = { confirm: [], capture: [], cancel: [], refund: [] };
@@ -62,6 +68,7 @@ export async function startFakeStripe({ secretKey }) {
       status: 'requires_payment_method',
     });
     intents.set(pi.id, pi);
+    owners.set(pi.id, caller);
     return pi;
   }
 
@@ -101,11 +108,14 @@ export async function startFakeStripe({ secretKey }) {
     }
   }
 
+  let caller = null; // the key of the request being answered
+  const visible = (pi) => (pi && owners.get(pi.id) === caller ? pi : undefined);
+
   function route(method, path, params) {
     let m;
     if (method === 'POST' && path === '/v1/payment_intents') return { status: 200, body: newIntent(params) };
     if ((m = /^\/v1\/payment_intents\/([^/]+)(?:\/(confirm|capture|cancel))?$/.exec(path))) {
-      const pi = intents.get(decodeURIComponent(m[1]));
+      const pi = visible(intents.get(decodeURIComponent(m[1])));
       if (!pi) return apiError(404, { type: 'invalid_request_error', code: 'resource_missing' });
       const action = m[2];
       if (method === 'GET' && !action) return { status: 200, body: pi };
@@ -128,7 +138,7 @@ export async function startFakeStripe({ secretKey }) {
       }
     }
     if (method === 'POST' && path === '/v1/refunds') {
-      const pi = intents.get(params.payment_intent);
+      const pi = visible(intents.get(params.payment_intent));
       if (!pi || pi.status !== 'succeeded') return apiError(400, { type: 'invalid_request_error', code: 'charge_not_refundable' });
       const re = clone(FIXTURES.refund);
       Object.assign(re, {
@@ -152,10 +162,13 @@ export async function startFakeStripe({ secretKey }) {
         res.writeHead(status, { 'Content-Type': 'application/json', 'Request-Id': `req_${requests.length}` });
         res.end(JSON.stringify(body));
       };
-      if (req.headers.authorization !== `Bearer ${secretKey}`) {
+      caller = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      if (!keys.has(caller)) {
         return send(apiError(401, { type: 'invalid_request_error', message: 'Invalid API Key provided' }));
       }
-      const key = req.headers['idempotency-key'];
+      record.key = caller;
+      // Idempotency keys are per Stripe key, as Stripe keeps them per account and mode.
+      const key = req.headers['idempotency-key'] && `${caller} ${req.headers['idempotency-key']}`;
       if (req.method === 'POST' && key && idempotent.has(key)) return send(idempotent.get(key));
       const operation = /\/(confirm|capture|cancel)$/.exec(url.pathname)?.[1] ?? (url.pathname === '/v1/refunds' ? 'refund' : null);
       const fault = operation ? faults[operation].shift() : undefined;

@@ -58,7 +58,10 @@ export async function startGateway(opts = {}) {
   const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), [
     'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
     '--persist-to', stateDir, '--show-interactive-dev-session=false', '--log-level', opts.logLevel ?? 'info',
-    ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+    // Tests never reach a real provider: unless a test points Stripe at its own fake, it is
+    // pointed at a closed loopback port (a call fails at once, nothing leaves the machine).
+    ...Object.entries({ STRIPE_API_BASE: 'http://127.0.0.1:9', ...opts.vars })
+      .flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ], {
     cwd: ROOT,
     detached: true, // own process group: stopping it stops workerd too
