@@ -176,7 +176,7 @@ pub fn render_with(
     record: &PaymentRecord,
     offer_page: bool,
 ) -> Result<serde_json::Value> {
-    let refunds = super::refunds::load_for_payment(ctx.sql, record.payment.id())?;
+    let refunds = super::refunds::tally(ctx.sql, record.payment.id())?;
     let token = if !offer_page || record.payment.external_state().finished {
         None
     } else {
@@ -186,7 +186,7 @@ pub fn render_with(
         api_base: ctx.origin,
         next_url: token.as_ref().map(|t| (ctx.origin, t.expose())),
     };
-    serde_json::to_value(view::render_payment(record, &refunds, links))
+    serde_json::to_value(view::render_payment_tallied(record, refunds, links))
         .map_err(|e| internal("render payment", e))
 }
 
@@ -420,9 +420,9 @@ pub fn search(ctx: &Ctx<'_>, query_string: &str) -> Result<Reply> {
     for text in rows {
         let record: PaymentRecord =
             serde_json::from_str(&text).map_err(|e| stored_json("stored payment", &e))?;
-        let refunds = super::refunds::load_for_payment(ctx.sql, record.payment.id())?;
-        results.push(view::render_payment_for_search(
-            &record, &refunds, ctx.origin,
+        let refunds = super::refunds::tally(ctx.sql, record.payment.id())?;
+        results.push(view::render_payment_for_search_tallied(
+            &record, refunds, ctx.origin,
         ));
     }
     Reply::json(

@@ -494,18 +494,15 @@ fn begin(
     let claimed = match &row.refund_id {
         None => step_payment(&adapter, &mut record, attempts, &mut events, now)
             .map(|(work, request)| (Some(work), request)),
-        Some(refund_id) => {
-            let mut all = refunds::load_for_payment(sql, record.payment.id())?;
-            match all.iter_mut().find(|r| r.id().to_string() == *refund_id) {
-                Some(refund) => {
-                    let sent =
-                        step_refund(&adapter, &mut record, refund, attempts, &mut events, now);
-                    refunds::save(sql, refund, record.live)?;
-                    sent.map(|request| (None, request))
-                }
-                None => None,
+        Some(refund_id) => match refunds::load_one(sql, record.payment.id(), refund_id)? {
+            Some(mut refund) => {
+                let refund = &mut refund;
+                let sent = step_refund(&adapter, &mut record, refund, attempts, &mut events, now);
+                refunds::save(sql, refund, record.live)?;
+                sent.map(|request| (None, request))
             }
-        }
+            None => None,
+        },
     };
     if !events.is_empty() {
         save(sql, &record, &events)?;
@@ -560,19 +557,16 @@ fn finish(
             let outcome = adapter.parse_void(result);
             apply_void(&mut record, &outcome, attempts, &mut events, now)
         }
-        (None, Some(refund_id)) => {
-            let mut all = refunds::load_for_payment(sql, record.payment.id())?;
-            match all.iter_mut().find(|r| r.id().to_string() == *refund_id) {
-                Some(refund) => {
-                    let outcome = adapter.parse_refund(result);
-                    let next =
-                        apply_refund(&mut record, refund, &outcome, attempts, &mut events, now);
-                    refunds::save(sql, refund, record.live)?;
-                    next
-                }
-                None => Next::Stop,
+        (None, Some(refund_id)) => match refunds::load_one(sql, record.payment.id(), refund_id)? {
+            Some(mut refund) => {
+                let refund = &mut refund;
+                let outcome = adapter.parse_refund(result);
+                let next = apply_refund(&mut record, refund, &outcome, attempts, &mut events, now);
+                refunds::save(sql, refund, record.live)?;
+                next
             }
-        }
+            None => Next::Stop,
+        },
         (None, None) => Next::Stop,
     };
     if !events.is_empty() {

@@ -182,7 +182,7 @@ pub fn enqueue(sql: &SqlStorage, record: &PaymentRecord, events: &[PaymentEvent]
         .iter()
         .map(WebhookRow::webhook)
         .collect::<Result<Vec<_>>>()?;
-    let refunds = super::refunds::load_for_payment(sql, record.payment.id())?;
+    let refunds = super::refunds::tally(sql, record.payment.id())?;
     // Rendered once per API origin (normally one): the payment as the webhook's creator
     // sees it in `GET /v1/payments/{id}`, without the payer's one-time `next_url`.
     let mut rendered: Vec<(String, serde_json::Value)> = Vec::new();
@@ -195,8 +195,9 @@ pub fn enqueue(sql: &SqlStorage, record: &PaymentRecord, events: &[PaymentEvent]
                         api_base: &hook.api_origin,
                         next_url: None,
                     };
-                    let r = serde_json::to_value(view::render_payment(record, &refunds, links))
-                        .map_err(|e| internal("render payment", e))?;
+                    let r =
+                        serde_json::to_value(view::render_payment_tallied(record, refunds, links))
+                            .map_err(|e| internal("render payment", e))?;
                     rendered.push((hook.api_origin.clone(), r.clone()));
                     r
                 }
