@@ -10,10 +10,12 @@ mod checkout;
 mod delivery;
 mod idempotency;
 mod keys;
+mod page_tokens;
 mod payments;
 mod provider_credentials;
 mod provider_jobs;
 mod refunds;
+mod retention;
 mod schema;
 mod sql;
 mod tokenized;
@@ -92,8 +94,8 @@ impl DurableObject for AccountObject {
         }
     }
 
-    /// Timers: expiry of unfinished payments, retention of idempotency records and spent
-    /// card tokens, provider calls to make or retry, and webhook messages due. Alarms are
+    /// Timers: expiry of unfinished payments, retention of idempotency records, spent card
+    /// tokens, page tokens, payer sessions and finished webhook messages, provider calls to make or retry, and webhook messages due. Alarms are
     /// at-least-once, so everything here is safe to run again.
     async fn alarm(&self) -> Result<Response> {
         self.alarm_at.set(None);
@@ -105,7 +107,8 @@ impl DurableObject for AccountObject {
         let next = payments::expire_due(self, &sql, &account, now)?;
         idempotency::prune(&sql, now)?;
         tokenized::prune(&sql, now)?;
-        if let Some(at) = next {
+        let prune_next = retention::prune(&sql, now)?;
+        for at in [next, prune_next].into_iter().flatten() {
             self.wake_by(at).await?;
         }
         // Provider work first: what it changes enqueues webhook messages, which the

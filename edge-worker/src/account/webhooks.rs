@@ -208,8 +208,8 @@ pub fn enqueue(sql: &SqlStorage, record: &PaymentRecord, events: &[PaymentEvent]
             let delivery = Delivery::new(hook.active, event.at);
             sql.exec(
                 "INSERT INTO webhook_messages (id, webhook_id, payment_id, sequence, event_type,
-                    created_at, status, next_attempt_at, attempts, retries_used, body)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)",
+                    created_at, status, next_attempt_at, attempts, retries_used, body, finished_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?)",
                 vec![
                     id.to_string().into(),
                     hook.id.to_string().into(),
@@ -223,6 +223,7 @@ pub fn enqueue(sql: &SqlStorage, record: &PaymentRecord, events: &[PaymentEvent]
                         .map(|t| t.as_millis() as i64)
                         .into(),
                     body.into(),
+                    finished_at(&delivery, event.at).into(),
                 ],
             )?;
         }
@@ -438,17 +439,25 @@ impl MessageRow {
 /// Updates a message's delivery columns.
 pub fn store_delivery(sql: &SqlStorage, id: &str, d: &Delivery) -> Result<()> {
     sql.exec(
-        "UPDATE webhook_messages SET status = ?, next_attempt_at = ?, attempts = ?, retries_used = ?
+        "UPDATE webhook_messages SET status = ?, next_attempt_at = ?, attempts = ?, retries_used = ?,
+            finished_at = ?
          WHERE id = ?",
         vec![
             d.status.as_str().into(),
             d.next_attempt_at.map(|t| t.as_millis() as i64).into(),
             int(u64::from(d.attempts)),
             int(u64::from(d.retries_used)),
+            finished_at(d, clock::now()).into(),
             id.into(),
         ],
     )?;
     Ok(())
+}
+
+/// When a message reached its final state (its retention counts from then): `now` once it
+/// is final, nothing while it is pending.
+fn finished_at(d: &Delivery, now: UnixMillis) -> Option<i64> {
+    (d.status != MessageStatus::Pending).then_some(now.as_millis() as i64)
 }
 
 fn load_message(sql: &SqlStorage, webhook_id: &str, id: &str) -> Result<Option<MessageRow>> {
