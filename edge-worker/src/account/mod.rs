@@ -111,12 +111,25 @@ impl DurableObject for AccountObject {
         for at in [next, prune_next].into_iter().flatten() {
             self.wake_by(at).await?;
         }
-        // Provider work first: what it changes enqueues webhook messages, which the
-        // delivery below then sends in the same run.
-        self.run_provider_jobs(&sql, &account).await?;
-        if let Some(at) = delivery::deliver_due(self, &sql, &account).await? {
+        // Provider work and webhook delivery run side by side: a slow provider (each call
+        // may take its full timeout) cannot hold back delivery, nor the reverse. Every
+        // change still happens in a synchronous section of its own; the two only
+        // interleave at their awaits. Provider work is also bounded per run
+        // (`provider_jobs::run_due`).
+        let (jobs, delivered) = futures_util::future::join(
+            self.run_provider_jobs(&sql, &account),
+            delivery::deliver_due(self, &sql, &account),
+        )
+        .await;
+        if let Err(err) = jobs {
+            worker::console_error!("provider jobs failed: {err}");
+        }
+        if let Some(at) = delivered? {
             self.wake_by(at).await?;
         }
+        // Provider answers may have enqueued messages after delivery looked: they go in
+        // the next run, armed now.
+        self.wake_for_webhooks().await?;
         Response::ok("done")
     }
 }

@@ -26,7 +26,7 @@ use kassa_core::event::PaymentEvent;
 use kassa_core::payment::{PaymentInput, PaymentStatus};
 use kassa_core::provider::{
     retry_delay_ms, Adapter, Authorised, Call, HttpRequest, HttpResult, PaymentRef, Queried,
-    RefundRef, Refunded, Settled, LEASE_MS, MAX_ATTEMPTS,
+    RefundRef, Refunded, Settled, ALARM_BUDGET_MS, ALARM_JOBS, LEASE_MS, MAX_ATTEMPTS,
 };
 use kassa_core::refund::{Refund, RefundStatus};
 use kassa_core::time::UnixMillis;
@@ -621,7 +621,10 @@ pub async fn drive(
     Ok(())
 }
 
-/// For the alarm: drives every due job. Returns when the next job is due.
+/// For the alarm: drives due jobs, oldest first, at most `ALARM_JOBS` of them and none
+/// started once `ALARM_BUDGET_MS` have passed (each call may take its full timeout), so one
+/// slow provider bounds how long a run takes. What is left is due at once: the next run
+/// takes it. Returns when the next job is due.
 pub async fn run_due(
     object: &AccountObject,
     sql: &SqlStorage,
@@ -635,10 +638,13 @@ pub async fn run_due(
     impl Row for KeyRow {}
     let due: Vec<KeyRow> = query(
         sql,
-        "SELECT key FROM provider_jobs WHERE due_at <= ? ORDER BY due_at LIMIT 50",
-        vec![int(now.as_millis())],
+        "SELECT key FROM provider_jobs WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+        vec![int(now.as_millis()), int(ALARM_JOBS as u64)],
     )?;
     for row in due {
+        if clock::now().as_millis().saturating_sub(now.as_millis()) >= ALARM_BUDGET_MS {
+            break;
+        }
         if let Err(err) = drive(object, sql, account, &row.key).await {
             worker::console_error!("provider job failed: {err}");
         }
