@@ -42,6 +42,13 @@ pub const MAX_ATTEMPTS: u32 = 10;
 pub const ALARM_JOBS: usize = 10;
 pub const ALARM_BUDGET_MS: u64 = 2 * REQUEST_TIMEOUT_MS;
 
+/// Whether an alarm run that has started `started` provider jobs and has run for
+/// `elapsed_ms` may start another. The run then lasts at most `ALARM_BUDGET_MS` plus one
+/// request timeout, however many jobs are due and however slow the provider is.
+pub fn alarm_may_start(started: usize, elapsed_ms: u64) -> bool {
+    started < ALARM_JOBS && elapsed_ms < ALARM_BUDGET_MS
+}
+
 /// The wait before retry number `attempts` (1 = the first retry): 30 s, doubling, at most
 /// an hour. Ten attempts span about five hours.
 pub fn retry_delay_ms(attempts: u32) -> u64 {

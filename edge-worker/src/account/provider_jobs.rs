@@ -25,8 +25,8 @@ use kassa_core::account::ProviderKind;
 use kassa_core::event::PaymentEvent;
 use kassa_core::payment::{PaymentInput, PaymentStatus};
 use kassa_core::provider::{
-    retry_delay_ms, Adapter, Authorised, Call, HttpRequest, HttpResult, PaymentRef, Queried,
-    RefundRef, Refunded, Settled, ALARM_BUDGET_MS, ALARM_JOBS, LEASE_MS, MAX_ATTEMPTS,
+    alarm_may_start, retry_delay_ms, Adapter, Authorised, Call, HttpRequest, HttpResult,
+    PaymentRef, Queried, RefundRef, Refunded, Settled, ALARM_JOBS, LEASE_MS, MAX_ATTEMPTS,
 };
 use kassa_core::refund::{Refund, RefundStatus};
 use kassa_core::time::UnixMillis;
@@ -641,8 +641,9 @@ pub async fn run_due(
         "SELECT key FROM provider_jobs WHERE due_at <= ? ORDER BY due_at LIMIT ?",
         vec![int(now.as_millis()), int(ALARM_JOBS as u64)],
     )?;
-    for row in due {
-        if clock::now().as_millis().saturating_sub(now.as_millis()) >= ALARM_BUDGET_MS {
+    for (started, row) in due.into_iter().enumerate() {
+        let elapsed = clock::now().as_millis().saturating_sub(now.as_millis());
+        if !alarm_may_start(started, elapsed) {
             break;
         }
         if let Err(err) = drive(object, sql, account, &row.key).await {
