@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { api, newAccount, paymentBody } from '../support/api.mjs';
+import { api, liveKey, newAccount, paymentBody } from '../support/api.mjs';
 import { STATE, stateHits } from '../support/state.mjs';
 
 test('the same key and body replays the first response, marked as replayed', async () => {
@@ -71,7 +71,8 @@ test('10 parallel cancels cancel once; the rest are refused or replayed', async 
 });
 
 test('stored replies hold no signing secret and no page token in plaintext', { skip: !STATE }, async () => {
-  const { key } = await newAccount();
+  const account = await newAccount();
+  const { key } = account;
   const idem = () => ({ 'Idempotency-Key': randomUUID() });
   const hookHeaders = idem();
   const hookBody = { callback_url: 'https://hooks.example/kassa', subscriptions: ['card_payment_captured'] };
@@ -93,9 +94,12 @@ test('stored replies hold no signing secret and no page token in plaintext', { s
   }
   const secrets = [rotated.json.signing_key, rotated.json.previous_signing_key].filter(Boolean);
   assert.equal(secrets.length, 2);
-  const token = paid.json._links.next_url.href.split('/secure/')[1];
-  assert.ok(token);
+  // A live payment's page token too (what the issue names; test mode is checked above).
+  const livePaid = await api(await liveKey(account), '/payments', { method: 'POST', body: paymentBody(), headers: idem() });
+  assert.equal(livePaid.status, 201, livePaid.text);
+  const tokens = [paid, livePaid].map((p) => p.json._links.next_url.href.split('/secure/')[1]);
+  assert.ok(tokens.every(Boolean));
   // The secrets without their `whsec_` prefix too: the base64 part alone is the secret.
-  const needles = [...secrets, ...secrets.map((s) => s.replace(/^whsec_/, '')), token];
+  const needles = [...secrets, ...secrets.map((s) => s.replace(/^whsec_/, '')), ...tokens];
   assert.deepEqual(stateHits(needles), []);
 });
