@@ -47,6 +47,14 @@ impl core::fmt::Debug for StorageKey {
     }
 }
 
+/// Whether `text` has the sealed format's shape (`ear1.…`): lets a store that started
+/// sealing tell its sealed values from plaintext written before it did. Plaintext JSON,
+/// ids and empty strings never start this way.
+pub fn is_sealed(text: &str) -> bool {
+    text.strip_prefix(PREFIX)
+        .is_some_and(|rest| rest.starts_with('.'))
+}
+
 impl StorageKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         StorageKey(bytes)
@@ -154,6 +162,20 @@ mod tests {
             .open("acct", "provider_credentials", &sealed)
             .unwrap();
         assert_eq!(opened, b"sk_test_secret");
+        assert!(is_sealed(&sealed));
+    }
+
+    #[test]
+    fn plaintext_is_never_taken_for_sealed() {
+        for text in [
+            "",
+            "{\"a\":1}",
+            "abcdefghijklmnopqrstuvwxyz",
+            "ear1",
+            "ear1x.y.z",
+        ] {
+            assert!(!is_sealed(text), "{text}");
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod payment;
 pub mod provider;
 pub mod rate_limit;
 pub mod refund;
+pub mod retention;
 pub mod sealed_token;
 pub mod time;
 pub mod version;

@@ -30,6 +30,34 @@ pub const REFUND_AMOUNT_MIN: u64 = 1;
 /// pence). `crate::money` may take this over.
 pub const REFUND_AMOUNT_MAX: u64 = 10_000_000;
 
+/// Most refunds one payment can have (of any status): a bound on what a client can make a
+/// payment store. The next one is refused with P0603 (`too_many_refunds`).
+pub const MAX_REFUNDS_PER_PAYMENT: u64 = 100;
+
+/// What a refund request is checked against: how many refunds the payment has (any
+/// status) and the total of those in flight or succeeded. Storage can keep or compute this
+/// without loading every refund (`RefundTally::of` is the same from a list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RefundTally {
+    /// Refunds of the payment, whatever their status.
+    pub count: u64,
+    /// Total of its refunds that are `submitted` or `success`.
+    pub amount_submitted: u64,
+}
+
+impl RefundTally {
+    /// The tally of `payment`'s refunds in `refunds` (others' are ignored).
+    pub fn of(payment: &Payment, refunds: &[Refund]) -> RefundTally {
+        RefundTally {
+            count: refunds
+                .iter()
+                .filter(|r| r.payment_id == payment.id())
+                .count() as u64,
+            amount_submitted: amount_submitted(payment, refunds),
+        }
+    }
+}
+
 /// A refund's status as GOV.UK Pay shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -218,7 +246,11 @@ fn amount_submitted(payment: &Payment, refunds: &[Refund]) -> u64 {
 ///   submitted and successful refunds, `full` when that is zero.
 /// - `unavailable`: the payment ended without money taken; nothing is available.
 pub fn refund_summary(payment: &Payment, refunds: &[Refund]) -> RefundSummary {
-    let submitted = amount_submitted(payment, refunds);
+    summary_for(payment, amount_submitted(payment, refunds))
+}
+
+/// [`refund_summary`] from the total already submitted (see [`RefundTally`]).
+pub fn summary_for(payment: &Payment, submitted: u64) -> RefundSummary {
     let remaining = payment.amount().saturating_sub(submitted);
     let (status, amount_available) = match refundability(payment.status()) {
         Refundability::NotYet => (RefundAvailability::Pending, remaining),
@@ -291,6 +323,11 @@ pub enum RefundError {
         /// What is available.
         available: u64,
     },
+    /// The payment already has [`MAX_REFUNDS_PER_PAYMENT`] refunds.
+    TooManyRefunds {
+        /// The limit.
+        max: u64,
+    },
 }
 
 impl core::fmt::Display for RefundError {
@@ -318,6 +355,7 @@ impl RefundError {
     /// | not refundable | 400 | P0603 | `… Payment refund status: pending\|full\|unavailable` |
     /// | amount above available | 400 | P0603 | `… Payment refund status: amount_not_available` |
     /// | stale `refund_amount_available` | 412 | P0604 | `Refund amount available mismatch.` |
+    /// | [`MAX_REFUNDS_PER_PAYMENT`] reached (Kassa's bound) | 400 | P0603 | `… too_many_refunds …` |
     ///
     /// (P0601, a missing `amount`, is a parsing error and belongs to the API layer.)
     pub fn public_api_error(&self) -> ApiError {
@@ -343,6 +381,10 @@ impl RefundError {
             // `amount_not_available`, which the public API turns into P0603.
             RefundError::AmountExceedsAvailable { .. } => not_available("amount_not_available"),
             RefundError::AmountAvailableMismatch { .. } => ApiError::new(ErrorCode::P0604),
+            RefundError::TooManyRefunds { max } => ApiError::with_description(
+                ErrorCode::P0603,
+                format!("The payment is not available for refund. Payment refund status: too_many_refunds (a payment can have at most {max} refunds)"),
+            ),
         }
     }
 }
@@ -359,13 +401,25 @@ pub fn request_refund(
     amount: u64,
     refund_amount_available: Option<u64>,
 ) -> Result<RefundPlan, RefundError> {
+    let tally = RefundTally::of(payment, existing_refunds);
+    request_refund_against(payment, tally, amount, refund_amount_available)
+}
+
+/// [`request_refund`] against a [`RefundTally`] of the payment's refunds. The limit on
+/// their number comes after GOV.UK Pay's own checks, so its answers are unchanged below it.
+pub fn request_refund_against(
+    payment: &Payment,
+    tally: RefundTally,
+    amount: u64,
+    refund_amount_available: Option<u64>,
+) -> Result<RefundPlan, RefundError> {
     if amount < REFUND_AMOUNT_MIN {
         return Err(RefundError::AmountBelowMinimum { amount });
     }
     if amount > REFUND_AMOUNT_MAX {
         return Err(RefundError::AmountAboveMaximum { amount });
     }
-    let summary = refund_summary(payment, existing_refunds);
+    let summary = summary_for(payment, tally.amount_submitted);
     if summary.status != RefundAvailability::Available {
         return Err(RefundError::NotAvailable {
             status: summary.status,
@@ -382,6 +436,11 @@ pub fn request_refund(
     }
     if amount > available {
         return Err(RefundError::AmountExceedsAvailable { amount, available });
+    }
+    if tally.count >= MAX_REFUNDS_PER_PAYMENT {
+        return Err(RefundError::TooManyRefunds {
+            max: MAX_REFUNDS_PER_PAYMENT,
+        });
     }
     Ok(RefundPlan {
         amount,
@@ -404,7 +463,28 @@ pub fn submit_refund(
     refund_id: RefundId,
     now: UnixMillis,
 ) -> Result<(Refund, PaymentEvent), RefundError> {
-    let plan = request_refund(payment, existing_refunds, amount, refund_amount_available)?;
+    let tally = RefundTally::of(payment, existing_refunds);
+    submit_refund_against(
+        payment,
+        tally,
+        amount,
+        refund_amount_available,
+        refund_id,
+        now,
+    )
+}
+
+/// [`submit_refund`] against a [`RefundTally`] of the payment's refunds, which must be
+/// read in the same single-writer section.
+pub fn submit_refund_against(
+    payment: &mut Payment,
+    tally: RefundTally,
+    amount: u64,
+    refund_amount_available: Option<u64>,
+    refund_id: RefundId,
+    now: UnixMillis,
+) -> Result<(Refund, PaymentEvent), RefundError> {
+    let plan = request_refund_against(payment, tally, amount, refund_amount_available)?;
     let refund = Refund {
         id: refund_id,
         payment_id: payment.id(),

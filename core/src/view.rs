@@ -36,7 +36,7 @@ use crate::language::Language;
 use crate::payment::{
     self, ExternalState, ExternalStatus, NewPayment, Payment, PaymentInputKind, StateCode,
 };
-use crate::refund::{self, Refund, RefundAvailability, RefundStatus, RefundSummary};
+use crate::refund::{self, Refund, RefundAvailability, RefundStatus, RefundSummary, RefundTally};
 use crate::time::UnixMillis;
 
 /// Everything storage keeps about a payment: the aggregate and, beside it, what the
@@ -180,6 +180,16 @@ pub fn render_payment(
     refunds: &[Refund],
     links: LinkContext<'_>,
 ) -> PaymentResponse {
+    render_payment_tallied(record, RefundTally::of(&record.payment, refunds), links)
+}
+
+/// [`render_payment`] from a [`RefundTally`] of the payment's refunds (storage sums it
+/// without loading them).
+pub fn render_payment_tallied(
+    record: &PaymentRecord,
+    refunds: RefundTally,
+    links: LinkContext<'_>,
+) -> PaymentResponse {
     let payment_id = record.payment.id().to_string();
     let mut builder = links_builder(&record.payment, links.api_base, &payment_id);
     if let Some((checkout_base, token)) = links.next_url {
@@ -197,6 +207,16 @@ pub fn render_payment(
 pub fn render_payment_for_search(
     record: &PaymentRecord,
     refunds: &[Refund],
+    api_base: &str,
+) -> PaymentDetailForSearch {
+    let tally = RefundTally::of(&record.payment, refunds);
+    render_payment_for_search_tallied(record, tally, api_base)
+}
+
+/// [`render_payment_for_search`] from a [`RefundTally`].
+pub fn render_payment_for_search_tallied(
+    record: &PaymentRecord,
+    refunds: RefundTally,
     api_base: &str,
 ) -> PaymentDetailForSearch {
     let payment_id = record.payment.id().to_string();
@@ -290,7 +310,7 @@ pub fn render_state(state: &ExternalState) -> PaymentState {
 /// The fields every payment resource shares, whatever its links.
 fn resource<L>(
     record: &PaymentRecord,
-    refunds: &[Refund],
+    refunds: RefundTally,
     payment_id: String,
     links: L,
 ) -> PaymentResource<L> {
@@ -309,8 +329,9 @@ fn resource<L>(
     // GOV.UK Pay leaves `metadata` out rather than writing `{}`.
     r.metadata = record.metadata.clone().filter(|m| !m.is_empty());
     r.email = record.email.clone();
-    r.refund_summary = Some(wire_refund_summary(refund::refund_summary(
-        payment, refunds,
+    r.refund_summary = Some(wire_refund_summary(refund::summary_for(
+        payment,
+        refunds.amount_submitted,
     )));
     r.settlement_summary = Some(SettlementSummary {
         capture_submit_time: payment.capture_submitted_at(),

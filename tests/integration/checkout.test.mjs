@@ -138,6 +138,23 @@ test('20 parallel partial refunds that together exceed the amount never refund m
   assert.equal(after.refund_summary.amount_available, 25);
 });
 
+test('a payment takes at most 100 refunds; the 101st is 400 P0603 and changes nothing', async () => {
+  const { key: k } = await newAccount({ rate_limits: { post_per_second: 1000, other_per_second: 1000 } });
+  const p = (await api(k, '/payments', { method: 'POST', body: paymentBody({ amount: 1000 }) })).json;
+  await new Payer().pay(p._links.next_url.href, '4242424242424242');
+  for (let i = 0; i < 100; i += 1) {
+    const r = await api(k, `/payments/${p.payment_id}/refunds`, { method: 'POST', body: { amount: 1 } });
+    assert.equal(r.status, 202, `refund ${i + 1}: ${r.text}`);
+  }
+  const refused = await api(k, `/payments/${p.payment_id}/refunds`, { method: 'POST', body: { amount: 1 } });
+  assert.equal(refused.status, 400, refused.text);
+  assert.equal(refused.json.code, 'P0603');
+  assert.match(refused.json.description, /at most 100 refunds/);
+  const after = (await api(k, `/payments/${p.payment_id}`)).json;
+  assert.deepEqual(after.refund_summary, { status: 'available', amount_available: 900, amount_submitted: 100 });
+  assert.equal((await api(k, `/payments/${p.payment_id}/refunds`)).json._embedded.refunds.length, 100);
+});
+
 test('delayed capture: capturable after paying, 10 parallel captures capture once', async () => {
   const { key: k } = await newAccount({ rate_limits: { post_per_second: 1000, other_per_second: 1000 } });
   const p = (await api(k, '/payments', { method: 'POST', body: paymentBody({ delayed_capture: true }) })).json;

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { api, newAccount, paymentBody } from '../support/api.mjs';
+import { api, liveKey, newAccount, paymentBody } from '../support/api.mjs';
+import { STATE, stateHits } from '../support/state.mjs';
 
 test('the same key and body replays the first response, marked as replayed', async () => {
   const { key } = await newAccount();
@@ -67,4 +68,38 @@ test('10 parallel cancels cancel once; the rest are refused or replayed', async 
   assert.equal(results.filter((r) => r.status === 409).length, 9);
   const events = (await api(key, `/payments/${p.payment_id}/events`)).json.events;
   assert.equal(events.filter((e) => e.state.status === 'cancelled').length, 1);
+});
+
+test('stored replies hold no signing secret and no page token in plaintext', { skip: !STATE }, async () => {
+  const account = await newAccount();
+  const { key } = account;
+  const idem = () => ({ 'Idempotency-Key': randomUUID() });
+  const hookHeaders = idem();
+  const hookBody = { callback_url: 'https://hooks.example/kassa', subscriptions: ['card_payment_captured'] };
+  const hook = await api(key, '/webhooks', { method: 'POST', body: hookBody, headers: hookHeaders });
+  assert.equal(hook.status, 201, hook.text);
+  const rotateHeaders = idem();
+  const rotatePath = `/webhooks/${hook.json.webhook_id}/signing-key`;
+  const rotated = await api(key, rotatePath, { method: 'POST', body: { overlap_seconds: 60 }, headers: rotateHeaders });
+  assert.equal(rotated.status, 200, rotated.text);
+  const payHeaders = idem();
+  const paid = await api(key, '/payments', { method: 'POST', body: paymentBody(), headers: payHeaders });
+  assert.equal(paid.status, 201);
+  // Replays still answer byte for byte: the sealed replies open again.
+  for (const [path, body, headers, first] of [['/webhooks', hookBody, hookHeaders, hook],
+    [rotatePath, { overlap_seconds: 60 }, rotateHeaders, rotated], ['/payments', paymentBody(), payHeaders, paid]]) {
+    const again = await api(key, path, { method: 'POST', body, headers });
+    assert.equal(again.headers.get('idempotent-replayed'), 'true', path);
+    assert.equal(again.text, first.text, path);
+  }
+  const secrets = [rotated.json.signing_key, rotated.json.previous_signing_key].filter(Boolean);
+  assert.equal(secrets.length, 2);
+  // A live payment's page token too (what the issue names; test mode is checked above).
+  const livePaid = await api(await liveKey(account), '/payments', { method: 'POST', body: paymentBody(), headers: idem() });
+  assert.equal(livePaid.status, 201, livePaid.text);
+  const tokens = [paid, livePaid].map((p) => p.json._links.next_url.href.split('/secure/')[1]);
+  assert.ok(tokens.every(Boolean));
+  // The secrets without their `whsec_` prefix too: the base64 part alone is the secret.
+  const needles = [...secrets, ...secrets.map((s) => s.replace(/^whsec_/, '')), ...tokens];
+  assert.deepEqual(stateHits(needles), []);
 });

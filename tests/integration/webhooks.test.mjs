@@ -266,3 +266,33 @@ test('the admin pages manage webhooks with the API key as Basic password', async
   const secretPage = await (await fetch(`${BASE}/admin/webhooks/${hook.webhook_id}/signing-key`, { headers: auth })).text();
   assert.ok(secretPage.includes((await api(key, `/webhooks/${hook.webhook_id}/signing-key`)).json.signing_key));
 });
+
+test('a receiver that never answers holds back no other webhook: a new message goes in the next run', async () => {
+  // 19 webhooks (an account has at most 20 per mode) at a receiver that never answers,
+  // retrying every second: 76 messages (4 per webhook), always more than a batch of 20 due.
+  // The 20th webhook gets one new message.
+  const hole = await receiver(() => 'hold');
+  const good = await receiver(() => 200);
+  const { key } = await newAccount({ rate_limits: { post_per_second: 1000, other_per_second: 1000 } });
+  const ten = Array.from({ length: 10 }, () => 1);
+  for (let i = 0; i < 19; i += 1) await webhookFor(key, hole.url, { retry_schedule: ten });
+  const paid = (await api(key, '/payments', { method: 'POST', body: paymentBody({ delayed_capture: true }) })).json;
+  await new Payer().pay(paid._links.next_url.href, '4242424242424242');
+  assert.equal((await api(key, `/payments/${paid.payment_id}/capture`, { method: 'POST' })).status, 204);
+  assert.equal((await api(key, `/payments/${paid.payment_id}/refunds`, { method: 'POST', body: { amount: 100 } })).status, 202);
+  // Every held message has been tried at least once: from now on each run has retries due
+  // that are older than anything new.
+  await hole.waitFor('76 held messages', (d) => new Set(d.map((x) => x.id)).size >= 76, 120_000);
+  const hook = await webhookFor(key, good.url, { subscriptions: ['card_payment_started'] });
+  const other = (await api(key, '/payments', { method: 'POST', body: paymentBody() })).json;
+  await new Payer().pay(other._links.next_url.href, '4242424242424242');
+  // Runs send together and start one after the other: once a run after the new message
+  // has sent 19 held requests, the new message must be claimed or sent. (Oldest-first, it
+  // waited behind 36 older retries: two more runs.)
+  const before = hole.deliveries.length;
+  await hole.waitFor('the next run', (d) => d.length >= before + 19, 60_000);
+  const [message] = (await api(key, `/webhooks/${hook.webhook_id}/messages`)).json.results;
+  assert.equal(message.event_type.toLowerCase(), 'card_payment_started');
+  const claimed = Date.parse(message.next_attempt_date ?? 0) - Date.parse(message.created_date) >= 20_000;
+  assert.ok(message.attempts >= 1 || message.status === 'successful' || claimed, JSON.stringify(message));
+});

@@ -37,6 +37,17 @@ pub const LEASE_MS: u64 = 6 * REQUEST_TIMEOUT_MS;
 /// After this many attempts a capture that keeps failing transiently is given up
 /// (`CaptureFailed`, for operations to resolve); voids and refunds stop being retried.
 pub const MAX_ATTEMPTS: u32 = 10;
+/// Provider jobs one alarm run starts at most, and the time after which it starts no more
+/// (two request timeouts): a slow provider bounds a run instead of filling it.
+pub const ALARM_JOBS: usize = 10;
+pub const ALARM_BUDGET_MS: u64 = 2 * REQUEST_TIMEOUT_MS;
+
+/// Whether an alarm run that has started `started` provider jobs and has run for
+/// `elapsed_ms` may start another. The run then lasts at most `ALARM_BUDGET_MS` plus one
+/// request timeout, however many jobs are due and however slow the provider is.
+pub fn alarm_may_start(started: usize, elapsed_ms: u64) -> bool {
+    started < ALARM_JOBS && elapsed_ms < ALARM_BUDGET_MS
+}
 
 /// The wait before retry number `attempts` (1 = the first retry): 30 s, doubling, at most
 /// an hour. Ten attempts span about five hours.

@@ -1006,3 +1006,23 @@ fn retries_back_off_to_an_hour() {
     assert_eq!(retry_delay_ms(u32::MAX), 3_600_000);
     const { assert!(LEASE_MS > REQUEST_TIMEOUT_MS) };
 }
+
+#[test]
+fn an_alarm_run_starts_a_bounded_number_of_provider_jobs_in_bounded_time() {
+    // A provider that answers nothing: every call takes the full timeout.
+    let mut elapsed = 0;
+    let mut started = 0;
+    while alarm_may_start(started, elapsed) {
+        started += 1;
+        elapsed += REQUEST_TIMEOUT_MS;
+    }
+    assert_eq!(started, 2, "two timeouts fill the budget");
+    assert!(elapsed <= ALARM_BUDGET_MS + REQUEST_TIMEOUT_MS);
+    // A fast provider: the count bounds the run.
+    let (mut started, mut elapsed) = (0, 0);
+    while alarm_may_start(started, elapsed) {
+        started += 1;
+        elapsed += 50;
+    }
+    assert_eq!(started, ALARM_JOBS);
+}

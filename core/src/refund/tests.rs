@@ -654,3 +654,57 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_payment_has_at_most_max_refunds_and_the_tally_matches_the_list() {
+    let mut p = captured();
+    let mut refunds = Vec::new();
+    for n in 0..MAX_REFUNDS_PER_PAYMENT {
+        let tally = RefundTally::of(&p, &refunds);
+        assert_eq!(tally.count, n);
+        let (refund, _) = submit_refund_against(&mut p, tally, 1, None, rid(n), T0).unwrap();
+        refunds.push(refund);
+    }
+    let tally = RefundTally::of(&p, &refunds);
+    assert_eq!(
+        tally,
+        RefundTally {
+            count: MAX_REFUNDS_PER_PAYMENT,
+            amount_submitted: MAX_REFUNDS_PER_PAYMENT
+        }
+    );
+    let before = p.clone();
+    let refused = submit_refund(&mut p, &refunds, 1, None, rid(999), T0).unwrap_err();
+    assert_eq!(
+        refused,
+        RefundError::TooManyRefunds {
+            max: MAX_REFUNDS_PER_PAYMENT
+        }
+    );
+    assert_eq!(p, before, "a refused refund changes nothing");
+    let err = refused.public_api_error();
+    assert_eq!((err.http_status(), err.code.as_str()), (400, "P0603"));
+    assert!(
+        err.description.contains("too_many_refunds"),
+        "{}",
+        err.description
+    );
+    // GOV.UK Pay's own answers come first: a stale CAS is still 412 at the limit.
+    assert_eq!(
+        submit_refund(&mut p, &refunds, 1, Some(1), rid(999), T0).unwrap_err(),
+        RefundError::AmountAvailableMismatch {
+            expected: 1,
+            actual: AMOUNT - MAX_REFUNDS_PER_PAYMENT
+        }
+    );
+}
+
+#[test]
+fn stored_refunds_name_amount_and_status_as_the_edge_sums_them() {
+    // The edge tallies refunds in SQL with `json_extract(record, '$.amount' / '$.status')`.
+    let mut p = captured();
+    let (refund, _) = submit_refund(&mut p, &[], 700, None, rid(1), T0).unwrap();
+    let json = serde_json::to_value(&refund).unwrap();
+    assert_eq!(json["amount"], 700);
+    assert_eq!(json["status"], "submitted");
+}

@@ -29,6 +29,11 @@ pub const MAX_RESPONSE_BODY_BYTES: usize = 4 * 1024;
 pub const CLAIM_MS: u64 = 30 * SECOND_MS;
 /// How many messages one alarm sends at most; the rest wait for the next alarm, set at once.
 pub const BATCH: usize = 20;
+/// How many of one webhook's messages one alarm sends at most. The batch is shared out in
+/// rounds (each webhook's oldest due message, then its next …), first attempts before
+/// retries and live before test within a round, so a receiver that never answers cannot
+/// fill the batch for the others.
+pub const PER_WEBHOOK: usize = 5;
 
 /// A message's delivery status, as the API shows and filters it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -20,6 +20,9 @@ use kassa_core::credentials::{ApiKeyMode, PageToken, PublishableKey};
 use kassa_core::language::Language;
 use kassa_core::money::{format_amount, Currency};
 use kassa_core::payment::{CardSummary, ExternalStatus, PaymentInput, PaymentStatus, StateCode};
+use kassa_core::retention::{
+    alive, pay_session_max_age_seconds, PAGE_TOKEN_TTL_MS, PAY_SESSION_TTL_MS,
+};
 use kassa_core::sealed_token::{
     open_card, payment_binding, publishable_binding, SealingSecretKey, TokenError,
 };
@@ -30,6 +33,11 @@ use worker::{FormData, Request, Response, Result, SqlStorage};
 
 const COOKIE: &str = "kassa_pay_session";
 
+/// A stored instant (SQLite's i64) as the core's type.
+fn stored_ms(value: i64) -> UnixMillis {
+    UnixMillis(value.max(0) as u64)
+}
+
 fn pay_path(account: &Account, payment: &str) -> String {
     format!("/pay/{}/{}", account.id, payment)
 }
@@ -37,6 +45,7 @@ fn pay_path(account: &Account, payment: &str) -> String {
 #[derive(Deserialize)]
 struct TokenRow {
     payment_id: String,
+    created_at: i64,
     used_at: Option<i64>,
 }
 impl Row for TokenRow {}
@@ -57,16 +66,20 @@ enum Consumed {
 fn consume(sql: &SqlStorage, token: &PageToken) -> Result<Consumed> {
     let rows: Vec<TokenRow> = query(
         sql,
-        "SELECT payment_id, used_at FROM page_tokens WHERE hash = ?",
+        "SELECT payment_id, created_at, used_at FROM page_tokens WHERE hash = ?",
         vec![token.hash().to_hex().into()],
     )?;
-    let Some(row) = rows.into_iter().next() else {
+    let now = clock::now();
+    // Past its lifetime a token is refused even before the alarm prunes it.
+    let Some(row) = rows
+        .into_iter()
+        .find(|r| alive(stored_ms(r.created_at), PAGE_TOKEN_TTL_MS, now))
+    else {
         return Ok(Consumed::Unknown);
     };
     if row.used_at.is_some() {
         return Ok(Consumed::Used(row.payment_id));
     }
-    let now = clock::now();
     sql.exec(
         "UPDATE page_tokens SET used_at = ? WHERE hash = ?",
         vec![int(now.as_millis()), token.hash().to_hex().into()],
@@ -101,7 +114,10 @@ pub fn open(sql: &SqlStorage, account: &Account, token: &PageToken) -> Result<Re
     // merchant's site, not on cross-site form posts (which also lack the CSRF token).
     resp.headers_mut().set(
         "Set-Cookie",
-        &format!("{COOKIE}={secret}; Path={path}; HttpOnly; Secure; SameSite=Lax; Max-Age=7200"),
+        &format!(
+            "{COOKIE}={secret}; Path={path}; HttpOnly; Secure; SameSite=Lax; Max-Age={}",
+            pay_session_max_age_seconds()
+        ),
     )?;
     Ok(resp)
 }
@@ -304,14 +320,19 @@ fn session_is_for(sql: &SqlStorage, secret: &str, payment: &str) -> Result<bool>
     #[derive(Deserialize)]
     struct S {
         payment_id: String,
+        created_at: i64,
     }
     impl Row for S {}
     let rows: Vec<S> = query(
         sql,
-        "SELECT payment_id FROM pay_sessions WHERE hash = ?",
+        "SELECT payment_id, created_at FROM pay_sessions WHERE hash = ?",
         vec![pay_session::hash(secret).into()],
     )?;
-    Ok(rows.iter().any(|r| r.payment_id == payment))
+    // A session past its lifetime is over, whether or not the alarm has pruned it yet.
+    let now = clock::now();
+    Ok(rows.iter().any(|r| {
+        r.payment_id == payment && alive(stored_ms(r.created_at), PAY_SESSION_TTL_MS, now)
+    }))
 }
 
 /// Everything under `/pay/{account}/{payment}`.

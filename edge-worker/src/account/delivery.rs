@@ -21,7 +21,7 @@ use futures_util::StreamExt;
 use kassa_core::time::UnixMillis;
 use kassa_core::webhook::delivery::{
     AttemptOutcome, Delivery, MessageStatus, ATTEMPT_TIMEOUT_MS, BATCH, CLAIM_MS,
-    MAX_RESPONSE_BODY_BYTES,
+    MAX_RESPONSE_BODY_BYTES, PER_WEBHOOK,
 };
 use kassa_core::webhook_signature::{
     pay_signature, Signer, WebhookSecret, WebhookSigningKey, PAY_SIGNATURE_HEADER,
@@ -81,14 +81,29 @@ fn claim_due(
     account: &Account,
     now: UnixMillis,
 ) -> Result<Vec<Outgoing>> {
+    // A fair pick, in rounds: each webhook's oldest due message (`turn` 1), then each
+    // one's next, at most PER_WEBHOOK per run. Within a round, first attempts go before
+    // retries and live webhooks before test ones. A receiver that never answers therefore
+    // holds back only its own retries: never another webhook's new messages, however many
+    // of its own are due.
     let rows: Vec<MessageRow> = query(
         sql,
         &format!(
-            "SELECT {MESSAGE_COLUMNS} FROM webhook_messages
-             WHERE status = 'pending' AND next_attempt_at <= ?
-             ORDER BY next_attempt_at, created_at, sequence LIMIT ?"
+            "SELECT {MESSAGE_COLUMNS} FROM (
+               SELECT m.*, coalesce(w.live, 0) AS live, row_number() OVER (
+                   PARTITION BY m.webhook_id ORDER BY m.next_attempt_at, m.created_at, m.sequence
+                 ) AS turn
+               FROM webhook_messages m LEFT JOIN webhooks w ON w.id = m.webhook_id
+               WHERE m.status = 'pending' AND m.next_attempt_at <= ?
+             ) WHERE turn <= ?
+             ORDER BY turn, attempts > 0, live DESC, next_attempt_at, created_at, sequence
+             LIMIT ?"
         ),
-        vec![int(now.as_millis()), int(BATCH as u64)],
+        vec![
+            int(now.as_millis()),
+            int(PER_WEBHOOK as u64),
+            int(BATCH as u64),
+        ],
     )?;
     if rows.is_empty() {
         return Ok(Vec::new());

@@ -8,12 +8,57 @@
 //! create with `sealed_card`) records it, with the id of the payment it made, before its
 //! first `await`. If its invocation dies during the call, a duplicate after the provider
 //! lease is answered with that payment as it then stands (`in_flight_abandoned`).
+//!
+//! Stored bodies are sealed (`secrets`, slot `idempotency:<mode>:<key>`): a reply can hold
+//! a webhook's signing secret or a live `next_url` page token, which must never sit in
+//! storage in plaintext. Rows written before sealing (kept 24 h at most) are read as they are.
 
 use super::sql::{flag, int, query, Row};
+use crate::secrets;
+use kassa_core::at_rest::is_sealed;
 use kassa_core::idempotency::RETENTION_MS;
+use kassa_core::ids::AccountId;
 use kassa_core::time::UnixMillis;
 use serde::Deserialize;
-use worker::{Result, SqlStorage};
+use worker::{Env, Result, SqlStorage};
+
+/// One mode's stored replies in an account: where they are kept, and what seals them.
+pub struct Replies<'a> {
+    pub env: &'a Env,
+    pub sql: &'a SqlStorage,
+    pub account: AccountId,
+    pub live: bool,
+}
+
+impl Replies<'_> {
+    fn slot(&self, key: &str) -> String {
+        let mode = if self.live { "live" } else { "test" };
+        format!("idempotency:{mode}:{key}")
+    }
+
+    fn seal(&self, key: &str, body: &str) -> Result<String> {
+        secrets::seal(
+            self.env,
+            &self.account.to_string(),
+            &self.slot(key),
+            body.as_bytes(),
+        )
+    }
+
+    fn open(&self, key: &str, stored: String) -> Result<String> {
+        if !is_sealed(&stored) {
+            return Ok(stored);
+        }
+        let bytes = secrets::open(
+            self.env,
+            &self.account.to_string(),
+            &self.slot(key),
+            &stored,
+        )?;
+        String::from_utf8(bytes)
+            .map_err(|_| worker::Error::RustError("stored reply is not UTF-8".into()))
+    }
+}
 
 pub enum Lookup {
     /// Never seen (or expired): run the operation.
@@ -40,12 +85,12 @@ struct Stored {
 impl Row for Stored {}
 
 pub fn lookup(
-    sql: &SqlStorage,
-    live: bool,
+    replies: &Replies<'_>,
     key: &str,
     fingerprint: &str,
     now: UnixMillis,
 ) -> Result<Lookup> {
+    let (sql, live) = (replies.sql, replies.live);
     let rows: Vec<Stored> = query(
         sql,
         "SELECT fingerprint, status, body, created_at FROM idempotency WHERE live = ? AND key = ?",
@@ -64,28 +109,30 @@ pub fn lookup(
     if row.fingerprint != fingerprint {
         return Ok(Lookup::Conflict);
     }
+    let body = replies.open(key, row.body)?;
     if row.status == 0 {
         return Ok(Lookup::InFlight {
-            payment_id: row.body,
+            payment_id: body,
             since: UnixMillis(row.created_at.max(0) as u64),
         });
     }
     Ok(Lookup::Replay {
         status: u16::try_from(row.status).unwrap_or(500),
-        body: row.body,
+        body,
     })
 }
 
-/// Records the response to replay (status 0 marks an operation still in flight).
+/// Records the response to replay, sealed (status 0 marks an operation still in flight).
 pub fn record(
-    sql: &SqlStorage,
-    live: bool,
+    replies: &Replies<'_>,
     key: &str,
     fingerprint: &str,
     status: u16,
     body: &str,
     now: UnixMillis,
 ) -> Result<()> {
+    let sealed = replies.seal(key, body)?;
+    let (sql, live) = (replies.sql, replies.live);
     sql.exec(
         "INSERT INTO idempotency (live, key, fingerprint, status, body, created_at)
          VALUES (?, ?, ?, ?, ?, ?)
@@ -95,7 +142,7 @@ pub fn record(
             key.into(),
             fingerprint.into(),
             i64::from(status).into(),
-            body.into(),
+            sealed.into(),
             int(now.as_millis()),
         ],
     )?;

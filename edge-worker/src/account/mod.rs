@@ -10,10 +10,12 @@ mod checkout;
 mod delivery;
 mod idempotency;
 mod keys;
+mod page_tokens;
 mod payments;
 mod provider_credentials;
 mod provider_jobs;
 mod refunds;
+mod retention;
 mod schema;
 mod sql;
 mod tokenized;
@@ -92,8 +94,8 @@ impl DurableObject for AccountObject {
         }
     }
 
-    /// Timers: expiry of unfinished payments, retention of idempotency records and spent
-    /// card tokens, provider calls to make or retry, and webhook messages due. Alarms are
+    /// Timers: expiry of unfinished payments, retention of idempotency records, spent card
+    /// tokens, page tokens, payer sessions and finished webhook messages, provider calls to make or retry, and webhook messages due. Alarms are
     /// at-least-once, so everything here is safe to run again.
     async fn alarm(&self) -> Result<Response> {
         self.alarm_at.set(None);
@@ -105,15 +107,29 @@ impl DurableObject for AccountObject {
         let next = payments::expire_due(self, &sql, &account, now)?;
         idempotency::prune(&sql, now)?;
         tokenized::prune(&sql, now)?;
-        if let Some(at) = next {
+        let prune_next = retention::prune(&sql, now)?;
+        for at in [next, prune_next].into_iter().flatten() {
             self.wake_by(at).await?;
         }
-        // Provider work first: what it changes enqueues webhook messages, which the
-        // delivery below then sends in the same run.
-        self.run_provider_jobs(&sql, &account).await?;
-        if let Some(at) = delivery::deliver_due(self, &sql, &account).await? {
+        // Provider work and webhook delivery run side by side: a slow provider (each call
+        // may take its full timeout) cannot hold back delivery, nor the reverse. Every
+        // change still happens in a synchronous section of its own; the two only
+        // interleave at their awaits. Provider work is also bounded per run
+        // (`provider_jobs::run_due`).
+        let (jobs, delivered) = futures_util::future::join(
+            self.run_provider_jobs(&sql, &account),
+            delivery::deliver_due(self, &sql, &account),
+        )
+        .await;
+        if let Err(err) = jobs {
+            worker::console_error!("provider jobs failed: {err}");
+        }
+        if let Some(at) = delivered? {
             self.wake_by(at).await?;
         }
+        // Provider answers may have enqueued messages after delivery looked: they go in
+        // the next run, armed now.
+        self.wake_for_webhooks().await?;
         Response::ok("done")
     }
 }

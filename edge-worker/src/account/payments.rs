@@ -13,7 +13,6 @@ use kassa_core::api::create_payment::CreatePaymentRequest;
 use kassa_core::api::error::{ApiError, ErrorCode};
 use kassa_core::api::sealed_card::parse_create_payment_with_card;
 use kassa_core::api::search::{PaymentSearchQuery, PaymentSearchResults};
-use kassa_core::credentials::PageToken;
 use kassa_core::event::PaymentEvent;
 use kassa_core::ids::PaymentId;
 use kassa_core::payment::{ExpiryOutcome, PaymentInput};
@@ -149,22 +148,9 @@ fn status_text<T: serde::Serialize>(status: &T) -> Result<String> {
     }
 }
 
-/// A fresh one-time token for the hosted payment page, stored only as a hash.
-fn issue_page_token(ctx: &Ctx<'_>, payment: &PaymentId) -> Result<PageToken> {
-    let token = PageToken::generate(ctx.account.id, clock::random()?);
-    ctx.sql.exec(
-        "INSERT INTO page_tokens (hash, payment_id, created_at) VALUES (?, ?, ?)",
-        vec![
-            token.hash().to_hex().into(),
-            payment.to_string().into(),
-            int(clock::now().as_millis()),
-        ],
-    )?;
-    Ok(token)
-}
-
-/// Renders a payment as `GET /v1/payments/{id}` shows it, with a fresh `next_url` token
-/// while the payer can still start or resume paying.
+/// Renders a payment as `GET /v1/payments/{id}` shows it, with a `next_url` token (its
+/// unused one again, or a fresh one: `page_tokens`) while the payer can still start or
+/// resume paying.
 fn render(ctx: &Ctx<'_>, record: &PaymentRecord) -> Result<serde_json::Value> {
     render_with(ctx, record, true)
 }
@@ -176,17 +162,17 @@ pub fn render_with(
     record: &PaymentRecord,
     offer_page: bool,
 ) -> Result<serde_json::Value> {
-    let refunds = super::refunds::load_for_payment(ctx.sql, record.payment.id())?;
+    let refunds = super::refunds::tally(ctx.sql, record.payment.id())?;
     let token = if !offer_page || record.payment.external_state().finished {
         None
     } else {
-        Some(issue_page_token(ctx, &record.payment.id())?)
+        Some(super::page_tokens::for_payment(ctx, &record.payment.id())?)
     };
     let links = LinkContext {
         api_base: ctx.origin,
         next_url: token.as_ref().map(|t| (ctx.origin, t.expose())),
     };
-    serde_json::to_value(view::render_payment(record, &refunds, links))
+    serde_json::to_value(view::render_payment_tallied(record, refunds, links))
         .map_err(|e| internal("render payment", e))
 }
 
@@ -436,9 +422,9 @@ pub fn search(ctx: &Ctx<'_>, query_string: &str) -> Result<Reply> {
     for text in rows {
         let record: PaymentRecord =
             serde_json::from_str(&text).map_err(|e| stored_json("stored payment", &e))?;
-        let refunds = super::refunds::load_for_payment(ctx.sql, record.payment.id())?;
-        results.push(view::render_payment_for_search(
-            &record, &refunds, ctx.origin,
+        let refunds = super::refunds::tally(ctx.sql, record.payment.id())?;
+        results.push(view::render_payment_for_search_tallied(
+            &record, refunds, ctx.origin,
         ));
     }
     Reply::json(

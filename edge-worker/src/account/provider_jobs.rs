@@ -25,8 +25,8 @@ use kassa_core::account::ProviderKind;
 use kassa_core::event::PaymentEvent;
 use kassa_core::payment::{PaymentInput, PaymentStatus};
 use kassa_core::provider::{
-    retry_delay_ms, Adapter, Authorised, Call, CallFor, HttpRequest, HttpResult, PaymentRef,
-    Queried, RefundRef, Refunded, Settled, LEASE_MS, MAX_ATTEMPTS,
+    alarm_may_start, retry_delay_ms, Adapter, Authorised, Call, CallFor, HttpRequest, HttpResult,
+    PaymentRef, Queried, RefundRef, Refunded, Settled, ALARM_JOBS, LEASE_MS, MAX_ATTEMPTS,
 };
 use kassa_core::refund::{Refund, RefundStatus};
 use kassa_core::time::UnixMillis;
@@ -526,18 +526,15 @@ fn begin(
     let claimed = match &row.refund_id {
         None => step_payment(&adapter, &mut record, attempts, &mut events, now)
             .map(|(work, request)| (Some(work), request)),
-        Some(refund_id) => {
-            let mut all = refunds::load_for_payment(sql, record.payment.id())?;
-            match all.iter_mut().find(|r| r.id().to_string() == *refund_id) {
-                Some(refund) => {
-                    let sent =
-                        step_refund(&adapter, &mut record, refund, attempts, &mut events, now);
-                    refunds::save(sql, refund, record.live)?;
-                    sent.map(|request| (None, request))
-                }
-                None => None,
+        Some(refund_id) => match refunds::load_one(sql, record.payment.id(), refund_id)? {
+            Some(mut refund) => {
+                let refund = &mut refund;
+                let sent = step_refund(&adapter, &mut record, refund, attempts, &mut events, now);
+                refunds::save(sql, refund, record.live)?;
+                sent.map(|request| (None, request))
             }
-        }
+            None => None,
+        },
     };
     if !events.is_empty() {
         save(sql, &record, &events)?;
@@ -592,19 +589,16 @@ fn finish(
             let outcome = adapter.parse_void(result);
             apply_void(&mut record, &outcome, attempts, &mut events, now)
         }
-        (None, Some(refund_id)) => {
-            let mut all = refunds::load_for_payment(sql, record.payment.id())?;
-            match all.iter_mut().find(|r| r.id().to_string() == *refund_id) {
-                Some(refund) => {
-                    let outcome = adapter.parse_refund(result);
-                    let next =
-                        apply_refund(&mut record, refund, &outcome, attempts, &mut events, now);
-                    refunds::save(sql, refund, record.live)?;
-                    next
-                }
-                None => Next::Stop,
+        (None, Some(refund_id)) => match refunds::load_one(sql, record.payment.id(), refund_id)? {
+            Some(mut refund) => {
+                let refund = &mut refund;
+                let outcome = adapter.parse_refund(result);
+                let next = apply_refund(&mut record, refund, &outcome, attempts, &mut events, now);
+                refunds::save(sql, refund, record.live)?;
+                next
             }
-        }
+            None => Next::Stop,
+        },
         (None, None) => Next::Stop,
     };
     if !events.is_empty() {
@@ -659,7 +653,10 @@ pub async fn drive(
     Ok(())
 }
 
-/// For the alarm: drives every due job. Returns when the next job is due.
+/// For the alarm: drives due jobs, oldest first, at most `ALARM_JOBS` of them and none
+/// started once `ALARM_BUDGET_MS` have passed (each call may take its full timeout), so one
+/// slow provider bounds how long a run takes. What is left is due at once: the next run
+/// takes it. Returns when the next job is due.
 pub async fn run_due(
     object: &AccountObject,
     sql: &SqlStorage,
@@ -673,10 +670,14 @@ pub async fn run_due(
     impl Row for KeyRow {}
     let due: Vec<KeyRow> = query(
         sql,
-        "SELECT key FROM provider_jobs WHERE due_at <= ? ORDER BY due_at LIMIT 50",
-        vec![int(now.as_millis())],
+        "SELECT key FROM provider_jobs WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+        vec![int(now.as_millis()), int(ALARM_JOBS as u64)],
     )?;
-    for row in due {
+    for (started, row) in due.into_iter().enumerate() {
+        let elapsed = clock::now().as_millis().saturating_sub(now.as_millis());
+        if !alarm_may_start(started, elapsed) {
+            break;
+        }
         if let Err(err) = drive(object, sql, account, &row.key).await {
             worker::console_error!("provider job failed: {err}");
         }

@@ -12,7 +12,7 @@ use kassa_core::api::error::ApiError;
 use kassa_core::api::refund::parse_refund_request;
 use kassa_core::api::search::{RefundSearchQuery, RefundSearchResults};
 use kassa_core::ids::{PaymentId, RefundId};
-use kassa_core::refund::{submit_refund, Refund};
+use kassa_core::refund::{submit_refund_against, Refund, RefundTally};
 use kassa_core::view;
 use serde::Deserialize;
 use worker::{Result, SqlStorage};
@@ -40,6 +40,44 @@ pub fn load_for_payment(sql: &SqlStorage, payment: PaymentId) -> Result<Vec<Refu
     parse_records(rows.iter().map(|r| r.record.as_str()))
 }
 
+/// One refund of a payment, by id.
+pub fn load_one(sql: &SqlStorage, payment: PaymentId, refund_id: &str) -> Result<Option<Refund>> {
+    let rows: Vec<RefundRow> = query(
+        sql,
+        "SELECT record FROM refunds WHERE id = ? AND payment_id = ?",
+        vec![refund_id.into(), payment.to_string().into()],
+    )?;
+    Ok(parse_records(rows.iter().map(|r| r.record.as_str()))?
+        .into_iter()
+        .next())
+}
+
+/// How many refunds a payment has and the total of those in flight or succeeded, summed
+/// in SQL: a refund write reads two numbers, not every stored refund (at most
+/// `MAX_REFUNDS_PER_PAYMENT` of them). The JSON names are `Refund`'s serde names.
+pub fn tally(sql: &SqlStorage, payment: PaymentId) -> Result<RefundTally> {
+    #[derive(Deserialize)]
+    struct Tally {
+        n: i64,
+        submitted: i64,
+    }
+    impl Row for Tally {}
+    let rows: Vec<Tally> = query(
+        sql,
+        "SELECT count(*) AS n, coalesce(sum(CASE
+             WHEN json_extract(record, '$.status') IN ('submitted', 'success')
+             THEN json_extract(record, '$.amount') ELSE 0 END), 0) AS submitted
+         FROM refunds WHERE payment_id = ?",
+        vec![payment.to_string().into()],
+    )?;
+    Ok(rows
+        .first()
+        .map_or_else(RefundTally::default, |t| RefundTally {
+            count: t.n.max(0) as u64,
+            amount_submitted: t.submitted.max(0) as u64,
+        }))
+}
+
 pub fn save(sql: &SqlStorage, refund: &Refund, live: bool) -> Result<()> {
     let text = serde_json::to_string(refund)
         .map_err(|e| worker::Error::RustError(format!("serialise refund: {e}")))?;
@@ -65,12 +103,12 @@ pub fn create(ctx: &Ctx<'_>, payment_id: &str, body: &[u8]) -> Result<Reply> {
         Ok(request) => request,
         Err(err) => return Reply::error(&err),
     };
-    let existing = load_for_payment(ctx.sql, record.payment.id())?;
+    let existing = tally(ctx.sql, record.payment.id())?;
     let now = clock::now();
     let id = RefundId::generate(clock::random()?);
-    let (mut refund, event) = match submit_refund(
+    let (mut refund, event) = match submit_refund_against(
         &mut record.payment,
-        &existing,
+        existing,
         request.amount.minor_units(),
         request.refund_amount_available,
         id,
@@ -112,9 +150,8 @@ pub fn get(ctx: &Ctx<'_>, payment_id: &str, refund_id: &str) -> Result<Reply> {
     let Some(record) = payments::load(ctx.sql, ctx.live, payment_id)? else {
         return Reply::error(&ApiError::refund_not_found());
     };
-    let refunds = load_for_payment(ctx.sql, record.payment.id())?;
-    match refunds.iter().find(|r| r.id().to_string() == refund_id) {
-        Some(refund) => Reply::json(200, &view::render_refund(refund, ctx.origin)),
+    match load_one(ctx.sql, record.payment.id(), refund_id)? {
+        Some(refund) => Reply::json(200, &view::render_refund(&refund, ctx.origin)),
         None => Reply::error(&ApiError::refund_not_found()),
     }
 }

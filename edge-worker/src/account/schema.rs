@@ -165,6 +165,21 @@ const MIGRATIONS: &[&str] = &[
         SELECT provider, instr(hint, '_live_') > 0, 'legacy', 1, sealed, hint, updated_at
         FROM provider_credentials;
     DROP TABLE provider_credentials;",
+    // 7: bounded state (`retention`): page tokens also kept sealed, so `GET /v1/payments/{id}`
+    // can show an unused one again; the ages the alarm prunes tokens and sessions by; and
+    // when a webhook message reached its final state (messages and attempts are pruned 30
+    // days after it; rows already final count from their last attempt).
+    "ALTER TABLE page_tokens ADD COLUMN sealed TEXT;
+    CREATE INDEX page_tokens_by_payment ON page_tokens (payment_id, created_at);
+    CREATE INDEX page_tokens_by_age ON page_tokens (created_at);
+    CREATE INDEX pay_sessions_by_age ON pay_sessions (created_at);
+    ALTER TABLE webhook_messages ADD COLUMN finished_at INTEGER;
+    UPDATE webhook_messages SET finished_at = coalesce(
+        (SELECT max(at) FROM webhook_attempts WHERE message_id = webhook_messages.id),
+        created_at)
+      WHERE status != 'pending';
+    CREATE INDEX webhook_messages_by_finish ON webhook_messages (finished_at)
+        WHERE finished_at IS NOT NULL;",
 ];
 
 /// Whether this object holds an account (its schema exists). Read-only.

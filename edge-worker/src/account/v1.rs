@@ -79,6 +79,12 @@ pub async fn handle(
     // Idempotent replays come before rate limiting: they cost nothing and must answer the
     // same however many retries a client sends at once.
     let mut guard = None;
+    let replies = idempotency::Replies {
+        env: object.env(),
+        sql,
+        account: account.id,
+        live,
+    };
     // A create with `sealed_card` whose invocation died during its provider call: the
     // payment it made, answered as it now stands (the alarm's status query resolves it).
     let mut abandoned = None;
@@ -88,7 +94,7 @@ pub async fn handle(
                 return http::api_error(&err);
             }
             let fingerprint = idem::fingerprint("POST", &path, &body);
-            match idempotency::lookup(sql, live, &key, &fingerprint, clock::now())? {
+            match idempotency::lookup(&replies, &key, &fingerprint, clock::now())? {
                 idempotency::Lookup::Fresh => guard = Some((key, fingerprint)),
                 idempotency::Lookup::Replay { status, body } => {
                     let mut resp = Reply {
@@ -146,7 +152,7 @@ pub async fn handle(
                     // with the payment's id, replaced by the reply below.
                     let id = pending.payment_id();
                     if let Some((key, fingerprint)) = &guard {
-                        idempotency::record(sql, live, key, fingerprint, 0, &id, clock::now())?;
+                        idempotency::record(&replies, key, fingerprint, 0, &id, clock::now())?;
                     }
                     // The payment's expiry (and the spent token's pruning) are armed before
                     // the provider is called: if this invocation dies during the call, the
@@ -186,8 +192,7 @@ pub async fn handle(
     if let Some((key, fingerprint)) = guard {
         if (200..300).contains(&reply.status) {
             idempotency::record(
-                sql,
-                live,
+                &replies,
                 &key,
                 &fingerprint,
                 reply.status,

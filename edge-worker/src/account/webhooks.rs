@@ -182,7 +182,7 @@ pub fn enqueue(sql: &SqlStorage, record: &PaymentRecord, events: &[PaymentEvent]
         .iter()
         .map(WebhookRow::webhook)
         .collect::<Result<Vec<_>>>()?;
-    let refunds = super::refunds::load_for_payment(sql, record.payment.id())?;
+    let refunds = super::refunds::tally(sql, record.payment.id())?;
     // Rendered once per API origin (normally one): the payment as the webhook's creator
     // sees it in `GET /v1/payments/{id}`, without the payer's one-time `next_url`.
     let mut rendered: Vec<(String, serde_json::Value)> = Vec::new();
@@ -195,8 +195,9 @@ pub fn enqueue(sql: &SqlStorage, record: &PaymentRecord, events: &[PaymentEvent]
                         api_base: &hook.api_origin,
                         next_url: None,
                     };
-                    let r = serde_json::to_value(view::render_payment(record, &refunds, links))
-                        .map_err(|e| internal("render payment", e))?;
+                    let r =
+                        serde_json::to_value(view::render_payment_tallied(record, refunds, links))
+                            .map_err(|e| internal("render payment", e))?;
                     rendered.push((hook.api_origin.clone(), r.clone()));
                     r
                 }
@@ -207,8 +208,8 @@ pub fn enqueue(sql: &SqlStorage, record: &PaymentRecord, events: &[PaymentEvent]
             let delivery = Delivery::new(hook.active, event.at);
             sql.exec(
                 "INSERT INTO webhook_messages (id, webhook_id, payment_id, sequence, event_type,
-                    created_at, status, next_attempt_at, attempts, retries_used, body)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)",
+                    created_at, status, next_attempt_at, attempts, retries_used, body, finished_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?)",
                 vec![
                     id.to_string().into(),
                     hook.id.to_string().into(),
@@ -222,6 +223,7 @@ pub fn enqueue(sql: &SqlStorage, record: &PaymentRecord, events: &[PaymentEvent]
                         .map(|t| t.as_millis() as i64)
                         .into(),
                     body.into(),
+                    finished_at(&delivery, event.at).into(),
                 ],
             )?;
         }
@@ -437,17 +439,25 @@ impl MessageRow {
 /// Updates a message's delivery columns.
 pub fn store_delivery(sql: &SqlStorage, id: &str, d: &Delivery) -> Result<()> {
     sql.exec(
-        "UPDATE webhook_messages SET status = ?, next_attempt_at = ?, attempts = ?, retries_used = ?
+        "UPDATE webhook_messages SET status = ?, next_attempt_at = ?, attempts = ?, retries_used = ?,
+            finished_at = ?
          WHERE id = ?",
         vec![
             d.status.as_str().into(),
             d.next_attempt_at.map(|t| t.as_millis() as i64).into(),
             int(u64::from(d.attempts)),
             int(u64::from(d.retries_used)),
+            finished_at(d, clock::now()).into(),
             id.into(),
         ],
     )?;
     Ok(())
+}
+
+/// When a message reached its final state (its retention counts from then): `now` once it
+/// is final, nothing while it is pending.
+fn finished_at(d: &Delivery, now: UnixMillis) -> Option<i64> {
+    (d.status != MessageStatus::Pending).then_some(now.as_millis() as i64)
 }
 
 fn load_message(sql: &SqlStorage, webhook_id: &str, id: &str) -> Result<Option<MessageRow>> {
