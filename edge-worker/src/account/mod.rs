@@ -95,8 +95,9 @@ impl DurableObject for AccountObject {
     }
 
     /// Timers: expiry of unfinished payments, retention of idempotency records, spent card
-    /// tokens, page tokens, payer sessions and finished webhook messages, provider calls to make or retry, and webhook messages due. Alarms are
-    /// at-least-once, so everything here is safe to run again.
+    /// tokens, page tokens, payer sessions and finished webhook messages, provider calls to
+    /// make or retry, and webhook messages due. Alarms are at-least-once, so everything
+    /// here is safe to run again.
     async fn alarm(&self) -> Result<Response> {
         self.alarm_at.set(None);
         let sql = self.sql();
