@@ -78,13 +78,20 @@ impl KeyTable {
             Some(keys) => keys,
             empty => empty.insert(load(sql)?),
         };
-        let Some(known) = keys.get(&key.key_id().to_string()) else {
-            return Ok(None);
-        };
-        // KeyHash compares in constant time; the mode must also agree with the key's prefix.
-        let matches = known.hash == key.hash() && known.live == (key.mode() == ApiKeyMode::Live);
-        Ok(matches.then_some(key.mode()))
+        Ok(check(keys, key))
     }
+
+    /// `verify` without storage: `None` while the table has not been read yet.
+    pub fn verify_in_memory(&self, key: &ParsedApiKey) -> Option<Option<ApiKeyMode>> {
+        self.keys.borrow().as_ref().map(|keys| check(keys, key))
+    }
+}
+
+fn check(keys: &HashMap<String, KnownKey>, key: &ParsedApiKey) -> Option<ApiKeyMode> {
+    let known = keys.get(&key.key_id().to_string())?;
+    // KeyHash compares in constant time; the mode must also agree with the key's prefix.
+    let matches = known.hash == key.hash() && known.live == (key.mode() == ApiKeyMode::Live);
+    matches.then_some(key.mode())
 }
 
 #[derive(Deserialize)]
