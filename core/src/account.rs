@@ -212,10 +212,21 @@ fn origins(value: &Value) -> Option<Vec<String>> {
 
 /// `scheme://host[:port]` with nothing after it, lower-cased. Plain http is only for the
 /// merchant's own machine: an embedding page must otherwise be served over TLS.
+///
+/// The origin ends up in a `Content-Security-Policy` header (`frame-ancestors`), so only
+/// the characters a host and port can have are taken after the scheme: no control
+/// characters (a CR or LF would split the header, a NUL or tab corrupt it), no spaces,
+/// commas or semicolons (which would start another source, policy or directive), and no
+/// other punctuation. Control characters are refused even where `trim` would drop them.
 pub fn normalise_origin(text: &str) -> Option<String> {
+    if text.chars().any(char::is_control) {
+        return None;
+    }
     let lower = text.trim().to_ascii_lowercase();
     let (scheme, rest) = lower.split_once("://")?;
-    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ', '*', '\'', '"', ';']) {
+    let host_char =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']');
+    if rest.is_empty() || !rest.bytes().all(host_char) {
         return None;
     }
     // A trailing `:digits` is a port, except inside an IPv6 literal such as `[::1]`.
@@ -378,6 +389,34 @@ mod tests {
         }
         assert!(patch("[]").is_err());
         assert!(patch("{").is_err());
+    }
+
+    #[test]
+    fn origins_with_control_or_header_characters_are_refused() {
+        for origin in [
+            "https://shop.example\r\nX-Injected: 1",
+            "https://shop.example\nscript-src *",
+            "https://shop.example\r",
+            "https://shop.example\n",
+            "\u{0}https://shop.example",
+            "https://shop\u{0}.example",
+            "https://shop.example\t",
+            "https://shop\u{7f}.example",
+            "https://shop\u{85}.example",
+            "https://shop.example,https://evil.example",
+            "https://shop.example\\evil",
+            "https://shöp.example",
+        ] {
+            assert_eq!(normalise_origin(origin), None, "{origin:?}");
+            let body = serde_json::json!({ "allowed_origins": [origin] }).to_string();
+            let err = patch(&body).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("allowed_origins"), "{origin:?}");
+        }
+        // Surrounding spaces are still forgiven; IDN hosts are taken in their ASCII form.
+        assert_eq!(
+            normalise_origin(" https://xn--shp-sna.example:8443 ").as_deref(),
+            Some("https://xn--shp-sna.example:8443")
+        );
     }
 
     #[test]

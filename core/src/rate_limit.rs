@@ -3,8 +3,18 @@
 //!
 //! A bucket holds at most one second's worth of tokens and refills continuously, so a
 //! burst of `rate` requests is allowed and sustained traffic is held to `rate` per second.
+//! Each account has a pair of buckets per mode (`AccountLimiter`) and one for failed
+//! authentications.
 
+use crate::account::RateLimits;
+use crate::credentials::ApiKeyMode;
 use crate::time::{UnixMillis, SECOND_MS};
+
+/// Failed authentications an account takes per second (and in a burst) before further
+/// unknown keys are answered 429: a forged key with a valid CRC is routed to the account's
+/// object, and a flood of them must not be able to keep it busy. Only failures draw from
+/// this bucket, so the account's real keys are never held back by it.
+pub const FAILED_AUTH_PER_SECOND: u32 = 10;
 
 /// One bucket. Tokens are counted in thousandths so refills need no floats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,10 +55,142 @@ impl TokenBucket {
     }
 }
 
+/// Which of an account's request buckets a request draws from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// A `POST` (GOV.UK Pay limits these more tightly).
+    Post,
+    /// Any other request.
+    Other,
+}
+
+/// A pair of buckets, filled on first use.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pair {
+    posts: Option<TokenBucket>,
+    others: Option<TokenBucket>,
+}
+
+/// Every bucket of one account: a POST and an other-requests bucket for each mode, so test
+/// traffic (a load test, a runaway integration script) can never hold back live payments,
+/// and one for failed authentications, which no valid key draws from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountLimiter {
+    test: Pair,
+    live: Pair,
+    failed_auth: Option<TokenBucket>,
+}
+
+impl AccountLimiter {
+    /// Takes a token for a request authenticated in `mode`; `Err(seconds)` to wait.
+    pub fn take(
+        &mut self,
+        mode: ApiKeyMode,
+        request: Request,
+        limits: RateLimits,
+        now: UnixMillis,
+    ) -> Result<(), u64> {
+        let pair = match mode {
+            ApiKeyMode::Test => &mut self.test,
+            ApiKeyMode::Live => &mut self.live,
+        };
+        let (bucket, rate) = match request {
+            Request::Post => (&mut pair.posts, limits.post_per_second),
+            Request::Other => (&mut pair.others, limits.other_per_second),
+        };
+        bucket
+            .get_or_insert_with(|| TokenBucket::full(rate, now))
+            .try_take(rate, now)
+    }
+
+    /// Starts the request buckets afresh (full, at the new rates) after the account's limits
+    /// change. The failed-authentication bucket is kept: it does not depend on them.
+    pub fn limits_changed(&mut self) {
+        self.test = Pair::default();
+        self.live = Pair::default();
+    }
+
+    /// Records a failed authentication; `Err(seconds)` once there have been too many, when
+    /// the failure is to be answered 429 (with `Retry-After`) instead of 401.
+    pub fn take_failed_auth(&mut self, now: UnixMillis) -> Result<(), u64> {
+        self.failed_auth
+            .get_or_insert_with(|| TokenBucket::full(FAILED_AUTH_PER_SECOND, now))
+            .try_take(FAILED_AUTH_PER_SECOND, now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn test_traffic_cannot_hold_back_live_traffic() {
+        let now = UnixMillis(1_000_000);
+        let limits = RateLimits {
+            post_per_second: 3,
+            other_per_second: 5,
+        };
+        let mut limiter = AccountLimiter::default();
+        for _ in 0..3 {
+            assert_eq!(
+                limiter.take(ApiKeyMode::Test, Request::Post, limits, now),
+                Ok(())
+            );
+        }
+        assert_eq!(
+            limiter.take(ApiKeyMode::Test, Request::Post, limits, now),
+            Err(1)
+        );
+        // Live POSTs, and other test requests, have buckets of their own.
+        for _ in 0..3 {
+            assert_eq!(
+                limiter.take(ApiKeyMode::Live, Request::Post, limits, now),
+                Ok(())
+            );
+        }
+        assert_eq!(
+            limiter.take(ApiKeyMode::Live, Request::Post, limits, now),
+            Err(1)
+        );
+        for _ in 0..5 {
+            assert_eq!(
+                limiter.take(ApiKeyMode::Test, Request::Other, limits, now),
+                Ok(())
+            );
+        }
+        assert_eq!(
+            limiter.take(ApiKeyMode::Test, Request::Other, limits, now),
+            Err(1)
+        );
+        assert_eq!(
+            limiter.take(ApiKeyMode::Live, Request::Other, limits, now),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn failed_authentications_have_a_bucket_of_their_own() {
+        let now = UnixMillis(1_000_000);
+        let limits = RateLimits::default();
+        let mut limiter = AccountLimiter::default();
+        for _ in 0..FAILED_AUTH_PER_SECOND {
+            assert_eq!(limiter.take_failed_auth(now), Ok(()));
+        }
+        assert_eq!(limiter.take_failed_auth(now), Err(1));
+        // Authenticated requests are untouched by the failures…
+        assert_eq!(
+            limiter.take(ApiKeyMode::Test, Request::Post, limits, now),
+            Ok(())
+        );
+        assert_eq!(
+            limiter.take(ApiKeyMode::Live, Request::Other, limits, now),
+            Ok(())
+        );
+        // …and the failures' bucket refills like any other.
+        assert_eq!(limiter.take_failed_auth(now.plus(100)), Ok(()));
+        assert!(limiter.take_failed_auth(now.plus(100)).is_err());
+    }
 
     #[test]
     fn allows_a_burst_of_rate_then_refuses() {

@@ -4,13 +4,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ROOT } from '../support/gateway.mjs';
 
 const KASSA_PATH = join(ROOT, 'api/openapi.json');
 const kassa = JSON.parse(readFileSync(KASSA_PATH, 'utf8'));
-const govuk = JSON.parse(readFileSync(resolve(ROOT, '../shared/reference/govukpay-publicapi-openapi.json'), 'utf8'));
+const govuk = JSON.parse(readFileSync(join(ROOT, 'api/reference/govukpay-publicapi-openapi.json'), 'utf8'));
+
+// A path that climbs out of the repository (a shared/ folder beside it, a ROOT-relative parent, or
+// three parents up from a file in tests/ or scripts/): a plain clone has nothing beside it.
+const OUTSIDE = /ROOT,\s*['"`]\.\.\/|['"`](\.\.\/){3,}|\.\.\/shared\//;
 
 const SERVED = /^\/v1\/(payments|refunds)(\/|$)/;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
@@ -27,6 +31,26 @@ function* operations(doc) {
     for (const method of METHODS) if (item[method]) yield { path, method, op: item[method], item };
   }
 }
+
+test('nothing the build or the tests read lies outside the repository', () => {
+  // GOV.UK Pay's document is part of the repository, with its origin and licence.
+  assert.equal(govuk.info.title, 'GOV.UK Pay API');
+  assert.match(readFileSync(join(ROOT, 'api/reference/README.md'), 'utf8'), /MIT License/);
+  const files = ['Makefile', 'package.json', 'wrangler.toml'];
+  const walk = (dir) => {
+    for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+      const rel = `${dir}/${entry.name}`;
+      if (entry.isDirectory() && !['node_modules', 'pkg', 'target'].includes(entry.name)) walk(rel);
+      else if (/\.(mjs|js|sh|py|toml)$/.test(entry.name)) files.push(rel);
+    }
+  };
+  walk('scripts');
+  walk('tests');
+  const leaving = files.flatMap((f) => readFileSync(join(ROOT, f), 'utf8').split('\n')
+    .map((line, i) => ({ at: `${f}:${i + 1}`, line }))
+    .filter(({ line }) => OUTSIDE.test(line) && !line.includes('OUTSIDE')));
+  assert.deepEqual(leaving, [], 'paths that leave the repository');
+});
 
 test('api/openapi.json is a valid OpenAPI 3 document (openapi-spec-validator)', () => {
   const r = spawnSync(join(ROOT, '.venv/bin/openapi-spec-validator'), [KASSA_PATH], { encoding: 'utf8' });

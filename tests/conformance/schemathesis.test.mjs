@@ -15,12 +15,12 @@
 import { after, describe, it, test } from 'node:test';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { ARTIFACTS, ROOT, devVars, startGateway } from '../support/gateway.mjs';
 
 const ST = join(ROOT, '.venv/bin/st');
 const CONFIG = join(ROOT, 'tests/conformance/schemathesis.toml');
-const GOVUK_SPEC = resolve(ROOT, '../shared/reference/govukpay-publicapi-openapi.json');
+const GOVUK_SPEC = join(ROOT, 'api/reference/govukpay-publicapi-openapi.json');
 const KASSA_SPEC = join(ROOT, 'api/openapi.json');
 const REPORTS = join(ARTIFACTS, 'conformance');
 // The three standard checks, plus error_code_conformance (error_codes.py): the body's P0xxx

@@ -60,6 +60,38 @@ test('card details are validated with kassa-core and errors shown in an error su
   assert.equal((await api(key, `/payments/${p.payment_id}`)).json.state.status, 'started');
 });
 
+test('a card number typed into the name or expiry field is refused and never shown again', async () => {
+  const digitsOf = (html) => html.replace(/[\s-]/g, '');
+  for (const [field, value] of [
+    ['cardholder-name', '4000 0566 5566 5556'],
+    ['cardholder-name', 'J Smith 5555-5555-5555-4444'],
+    ['cardholder-name', '4000056655665557'], // mistyped (Luhn fails): just as much a card number
+    ['expiry-date', '4000056655665556'],
+  ]) {
+    const p = await create();
+    const payer = new Payer();
+    const form = await payer.go(p._links.next_url.href);
+    const action = /action="([^"]+\/card)"/.exec(form.html)[1];
+    const fields = { csrf: Payer.csrf(form.html), 'card-no': '4242424242424242', 'expiry-date': '12/30', cvc: '123', 'cardholder-name': 'Mx Test Payer', [field]: value };
+    const res = await payer.go(action, { method: 'POST', form: fields });
+    assert.equal(res.status, 422, value);
+    assert.match(res.html, new RegExp(`href="#${field}"`), value);
+    const digits = value.replace(/\D/g, '');
+    assert.ok(!digitsOf(res.html).includes(digits.slice(0, 12)), `${value} is not in the page`);
+    assert.ok(!res.html.includes(value), `${value} is not in the page`);
+    assert.equal((await api(key, `/payments/${p.payment_id}`)).json.state.status, 'started');
+  }
+  // Welsh: the same refusal in GOV.UK Pay's Welsh wording, and no echo either.
+  const p = await create({ language: 'cy' });
+  const payer = new Payer();
+  const form = await payer.go(p._links.next_url.href);
+  const action = /action="([^"]+\/card)"/.exec(form.html)[1];
+  const res = await payer.go(action, { method: 'POST', form: { csrf: Payer.csrf(form.html), 'card-no': '4242424242424242', 'expiry-date': '12/30', cvc: '123', 'cardholder-name': '4000 0566 5566 5556' } });
+  assert.equal(res.status, 422);
+  assert.match(res.html, /Rhowch yr enw fel y mae’n ymddangos ar y cerdyn/);
+  assert.ok(!digitsOf(res.html).includes('400005665566'));
+});
+
 test('posting card details twice authorises once', async () => {
   const p = await create();
   const payer = new Payer();

@@ -3,7 +3,8 @@
 // fixture objects). Checks the exact requests Kassa sends, that credentials are stored
 // sealed and never shown, that a confirmation that times out is resolved by the alarm's
 // status query without a second charge (also for a sealed card paid from the merchant's
-// server, which is then confirmed and captured without a payer), that a capture failing with
+// server, which is then confirmed and captured without a payer), that an answer too large to
+// read is as unknown as a timeout (never a decline), that a capture failing with
 // a 5xx is retried, and that cancellation and expiry release the hold.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -303,6 +304,23 @@ test('a confirmation that times out is resolved by the status query, with one ch
   assert.equal((await payment(p.payment_id)).refund_summary.status, 'available');
   assert.equal(stripe.intents.get(pi.id).status, 'succeeded');
   assert.equal(stripe.for(pi.id).filter((r) => r.path.endsWith('/capture')).length, 1);
+});
+
+test('an answer too large to read is not a decline: the payment stays unknown until the status query finds the authorisation', async () => {
+  const p = (await api('/payments', { method: 'POST', body: paymentBody() })).json;
+  stripe.inject('confirm', 'oversized');
+  const page = await new Payer({ base: gateway.url }).pay(p._links.next_url.href, '4242424242424242', { confirm: false });
+  // Read whole, the answer would say "declined" while Stripe holds the money: it is not read.
+  assert.match(page.html, /being processed/);
+  assert.deepEqual((await payment(p.payment_id)).state, { status: 'started', finished: false });
+  const pi = [...stripe.intents.values()].find((i) => i.metadata.kassa_payment_id === p.payment_id);
+  assert.equal(pi.status, 'requires_capture', 'Stripe holds the money');
+  const resolved = await eventually(async () => {
+    const now = await payment(p.payment_id);
+    return now.state.status === 'submitted' && now;
+  }, 'the status query');
+  assert.equal(resolved.provider_id, pi.id);
+  assert.equal(stripe.confirmations.get(pi.id), 1, 'confirmed once');
 });
 
 test('a sealed card whose confirmation times out is confirmed and captured once the status query finds it', async () => {

@@ -10,7 +10,8 @@
 // authorises (debit), 4000000000000002 is declined, 4000002500003155 requires 3-D Secure.
 // Faults are injected per call: `fake.inject('confirm', 'hang')` processes the next
 // confirmation but never answers; `fake.inject('capture', 500)` answers the next capture
-// with a 500 without capturing.
+// with a 500 without capturing; `fake.inject('confirm', 'oversized')` processes the next
+// confirmation and answers it with a 2 MB decline.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -181,6 +182,15 @@ export async function startFakeStripe({ secretKey, otherKeys = [] }) {
       const answer = route(req.method, url.pathname, form(raw));
       if (req.method === 'POST' && key) idempotent.set(key, answer);
       if (fault === 'hang') { hanging.add(res); return undefined; } // processed, never answered
+      if (fault === 'oversized') {
+        // Processed, then answered with a body too large to read (2 MB, streamed without a
+        // Content-Length) that, read whole, would say the card was declined.
+        const declined = apiError(402, { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', padding: 'x'.repeat(2 * 1024 * 1024) });
+        res.writeHead(402, { 'Content-Type': 'application/json', 'Request-Id': `req_${requests.length}` });
+        const text = JSON.stringify(declined.body);
+        for (let at = 0; at < text.length; at += 64 * 1024) res.write(text.slice(at, at + 64 * 1024));
+        return res.end();
+      }
       return send(answer);
     });
   });
@@ -191,7 +201,7 @@ export async function startFakeStripe({ secretKey, otherKeys = [] }) {
     requests,
     intents,
     confirmations,
-    /** Makes the next call of `operation` fail: 'hang' or an HTTP status. */
+    /** Makes the next call of `operation` fail: 'hang', 'oversized' or an HTTP status. */
     inject(operation, fault) { faults[operation].push(fault); },
     /** The requests for one PaymentIntent (or refunds of it), in order. */
     for(intentId) {

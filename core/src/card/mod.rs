@@ -17,7 +17,7 @@ pub use messages::{
     card_details_unreadable, error_summary_title, CardError, CardErrorKind, CardField,
     CardFieldError, Language,
 };
-pub use name::{check_cardholder_name, MAX_NAME_CHARS};
+pub use name::{check_cardholder_name, shown_again, MAX_NAME_CHARS};
 pub use number::{
     check_number, first_six, format_number_for_display, last_four, luhn_check_digit, luhn_valid,
     masked, normalise_number,

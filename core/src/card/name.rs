@@ -37,6 +37,23 @@ pub fn check_cardholder_name(name: &str) -> Result<&str, CardError> {
     Ok(name)
 }
 
+/// What of a typed value may be written back into the re-rendered card form after an
+/// error: nothing when it may hold a card number, the value otherwise.
+///
+/// The form redisplays the name (and the expiry) so the payer need not type them again.
+/// A card number pasted into one of those fields would otherwise come back in the page,
+/// where it lands in caches, history and screenshots. Anything with 12 or more digits is
+/// dropped, the same test that refuses the name ([`CardError::NameLooksLikeCardNumber`]):
+/// every PAN (12 to 19 digits, with spaces or dashes or inside other text) and every
+/// mistyped one, which is just as much a card number to keep out of the page.
+pub fn shown_again(value: &str) -> &str {
+    if value.bytes().filter(u8::is_ascii_digit).count() >= SUSPECTED_PAN_DIGITS {
+        ""
+    } else {
+        value
+    }
+}
+
 fn is_forbidden_control(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
@@ -96,7 +113,37 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_card_number_is_never_shown_again() {
+        for pan in [
+            "4242424242424242",
+            "4242 4242 4242 4242",
+            "4242-4242-4242-4242",
+            "5555 5555 5555 4444 ",
+            "378282246310005",
+            "J Smith 4242 4242 4242 4242",
+            "4242 4242 4242 4241", // mistyped, Luhn fails: still a card number
+            "6011 0009 9013 9424 123",
+        ] {
+            assert_eq!(
+                check_cardholder_name(pan),
+                Err(CardError::NameLooksLikeCardNumber),
+                "{pan}"
+            );
+            assert_eq!(shown_again(pan), "", "{pan}");
+        }
+        for kept in ["Mr J Smith", "Agent 007", "12/30", "Jane\nDoe", "123"] {
+            assert_eq!(shown_again(kept), kept);
+        }
+    }
+
     proptest! {
+        /// Whatever is shown again has fewer digits than the shortest card number.
+        #[test]
+        fn what_is_shown_again_holds_no_card_number(value in "[0-9 a-z-]{0,40}") {
+            prop_assert!(shown_again(&value).bytes().filter(u8::is_ascii_digit).count() < 12);
+        }
+
         #[test]
         fn never_panics_and_accepted_names_obey_the_rules(name in "\\PC{0,300}") {
             if let Ok(kept) = check_cardholder_name(&name) {

@@ -115,7 +115,17 @@ pub enum HttpResult {
     TimedOut,
     /// The connection failed: the request may or may not have reached the provider.
     Unreachable,
+    /// An answer came but could not be read whole: longer than [`MAX_RESPONSE_BYTES`] (the
+    /// edge stops reading there) or not UTF-8. As unknown as a lost answer: whatever its
+    /// status said, its body is not taken for a decline, a refusal or anything else, so an
+    /// authorisation stays unknown until a status query says what happened.
+    Unreadable,
 }
+
+/// The most of a provider's answer the edge reads. Stripe's largest objects are a few
+/// tens of KB; anything far beyond that is not an answer to parse, and reading it whole
+/// would let one answer take the object's memory.
+pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// An operation's first step: an answer at once, or a request to send and parse.
 #[derive(Debug, Clone, PartialEq, Eq)]

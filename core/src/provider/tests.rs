@@ -435,6 +435,7 @@ fn created_intent_gives_the_provider_id() {
     for failed in [
         HttpResult::TimedOut,
         HttpResult::Unreachable,
+        HttpResult::Unreadable,
         response(500, &json!({"error": {"type": "api_error"}})),
         error_body(401, "invalid_request_error", None, None),
         response(200, &intent("canceled")),
@@ -547,6 +548,7 @@ fn network_failures_5xx_and_malformed_answers_are_unknown() {
     let unknown = [
         HttpResult::TimedOut,
         HttpResult::Unreachable,
+        HttpResult::Unreadable,
         error_body(500, "api_error", None, None),
         response(502, &json!({})),
         HttpResult::Response {
@@ -680,6 +682,7 @@ fn status_query_outcomes() {
     for pending in [
         HttpResult::TimedOut,
         HttpResult::Unreachable,
+        HttpResult::Unreadable,
         error_body(500, "api_error", None, None),
         error_body(429, "invalid_request_error", Some("rate_limit"), None),
         error_body(400, "invalid_request_error", None, None),
@@ -736,6 +739,7 @@ fn capture_outcomes() {
     for retry in [
         HttpResult::TimedOut,
         HttpResult::Unreachable,
+        HttpResult::Unreadable,
         error_body(500, "api_error", None, None),
         error_body(409, "idempotency_error", None, None),
         response(200, &intent("requires_capture")),
@@ -774,6 +778,7 @@ fn void_outcomes() {
         Settled::Refused
     );
     assert_eq!(s.parse_void(&HttpResult::TimedOut), Settled::Retry);
+    assert_eq!(s.parse_void(&HttpResult::Unreadable), Settled::Retry);
     assert_eq!(
         s.parse_void(&error_body(503, "api_error", None, None)),
         Settled::Retry
@@ -809,6 +814,7 @@ fn refund_outcomes_from_the_refund_fixture() {
         Refunded::Refused
     );
     assert_eq!(s.parse_refund(&HttpResult::TimedOut), Refunded::Retry);
+    assert_eq!(s.parse_refund(&HttpResult::Unreadable), Refunded::Retry);
     assert_eq!(
         s.parse_refund(&error_body(500, "api_error", None, None)),
         Refunded::Retry

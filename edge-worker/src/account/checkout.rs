@@ -569,9 +569,10 @@ async fn submit_card(
         ExpiryInput::Separate { month, year } => format!("{month:0>2}/{year}"),
     };
     let name_text = input.cardholder_name.clone();
+    // A card number typed or pasted into these fields never comes back in the page.
     let prefill = Prefill {
-        expiry: &expiry_text,
-        name: &name_text,
+        expiry: card::shown_again(&expiry_text),
+        name: card::shown_again(&name_text),
     };
     let card = match card::validate_card(&input, now, &account.config.accepted_card_brands) {
         Ok(card) => card,

@@ -29,11 +29,11 @@ use crate::{clock, http};
 use kassa_core::account::{apply_patch, AccountConfig, ProviderKind};
 use kassa_core::api::error::ApiError;
 use kassa_core::credentials::{
-    bearer_token, parse_api_key, parse_publishable_key, ApiKeyMode, PublishableKey,
+    bearer_token, parse_api_key, parse_publishable_key, ApiKeyMode, ParsedApiKey, PublishableKey,
 };
 use kassa_core::ids::AccountId;
 use kassa_core::provider::Credentials;
-use kassa_core::rate_limit::TokenBucket;
+use kassa_core::rate_limit::{self, AccountLimiter};
 use kassa_core::time::UnixMillis;
 use serde::Deserialize;
 use sql::{query, Row};
@@ -53,9 +53,12 @@ pub struct AccountObject {
     state: State,
     /// Secrets: the card sealing key (hosted pages), provider and webhook credentials.
     env: Env,
-    /// Rate-limit buckets (POST, other). In memory: they need no durability, and the object
-    /// is the only place that sees every request of its account.
-    buckets: RefCell<Option<(TokenBucket, TokenBucket)>>,
+    /// Rate-limit buckets (POST and other, per mode; failed authentications). In memory:
+    /// they need no durability, and the object is the only place that sees every request
+    /// of its account.
+    limiter: RefCell<AccountLimiter>,
+    /// The account's API keys, read once and kept (see `keys::KeyTable`).
+    keys: keys::KeyTable,
     /// The alarm time this object last saw set (ms). Lets `wake_by` skip two storage round
     /// trips on the hot path (every payment creation); cleared when the alarm fires, and
     /// empty after eviction, when `wake_by` asks storage again.
@@ -67,7 +70,8 @@ impl DurableObject for AccountObject {
         AccountObject {
             state,
             env,
-            buckets: RefCell::new(None),
+            limiter: RefCell::new(AccountLimiter::default()),
+            keys: keys::KeyTable::default(),
             alarm_at: Cell::new(None),
         }
     }
@@ -196,6 +200,16 @@ struct AccountRow {
 }
 impl Row for AccountRow {}
 
+/// What a presented API key is worth.
+enum Auth {
+    /// One of the account's keys, not revoked: its mode decides which data it sees.
+    Valid(ApiKeyMode),
+    /// Missing, unknown, revoked or of the wrong mode: 401.
+    Refused,
+    /// Refused, after too many failures: 429 with `Retry-After` (seconds).
+    TooMany(u64),
+}
+
 /// The account this object holds, loaded per request (reads are local and cheap).
 pub struct Account {
     pub id: AccountId,
@@ -237,6 +251,25 @@ impl AccountObject {
             let init: Init = req.json().await?;
             return self.init(&sql, &init.account_id);
         }
+        let presented = if path.starts_with("/v1/") {
+            req.headers()
+                .get("Authorization")?
+                .and_then(|h| bearer_token(&h).and_then(|t| parse_api_key(t).ok()))
+        } else {
+            None
+        };
+        // Once the account's keys are in memory, an unknown one (a forged key with a valid
+        // CRC, say) is answered before anything is read from storage: a flood of them costs
+        // the object no storage work at all. (The table is only ever read for an account
+        // that exists, so this answers just as the full path below would.)
+        if let Some(key) = &presented {
+            if self.keys.verify_in_memory(key) == Some(None) {
+                return match self.failed_auth() {
+                    Auth::TooMany(retry_after) => http::rate_limited(retry_after),
+                    _ => http::unauthorized(),
+                };
+            }
+        }
         let Some(account) = self.load_account(&sql)? else {
             return if path.starts_with("/_internal/") {
                 http::api_error(&ApiError::not_found())
@@ -268,10 +301,10 @@ impl AccountObject {
                             "Live API keys need a payment provider that moves real money: configure one with live credentials (payment_provider and provider_credentials) first",
                         ));
                     }
-                    http::json(201, &keys::issue(&sql, account.id, new_key.live)?)
+                    http::json(201, &self.keys.issue(&sql, account.id, new_key.live)?)
                 }
                 (Method::Delete, key) => match key.strip_prefix('/') {
-                    Some(key_id) if keys::revoke(&sql, key_id)? => http::no_content(),
+                    Some(key_id) if self.keys.revoke(&sql, key_id)? => http::no_content(),
                     _ => http::api_error(&ApiError::not_found()),
                 },
                 _ => http::api_error(&ApiError::not_found()),
@@ -315,7 +348,7 @@ impl AccountObject {
                     let text = serde_json::to_string(&change.config)
                         .map_err(|e| worker::Error::RustError(e.to_string()))?;
                     sql.exec("UPDATE account SET config = ?", vec![text.into()])?;
-                    *self.buckets.borrow_mut() = None;
+                    self.limiter.borrow_mut().limits_changed();
                     http::json(200, &settings_view(&sql, &account.id, &change.config)?)
                 }
                 _ => http::api_error(&ApiError::not_found()),
@@ -380,29 +413,18 @@ impl AccountObject {
         if path == webhook_admin::PREFIX || path.starts_with(&format!("{}/", webhook_admin::PREFIX))
         {
             let key = http::basic_password(req.headers())?.and_then(|p| parse_api_key(&p).ok());
-            let mode = match &key {
-                Some(key) => keys::verify(&sql, key)?,
-                None => None,
-            };
-            return match mode {
-                Some(mode) => {
-                    webhook_admin::handle(self, &sql, &account, mode == ApiKeyMode::Live, req).await
-                }
-                None => webhook_admin::challenge(),
+            return match self.authenticate(&sql, key.as_ref())? {
+                Auth::Valid(mode) => webhook_admin::handle(self, &sql, &account, mode, req).await,
+                Auth::Refused => webhook_admin::challenge(),
+                Auth::TooMany(retry_after) => http::rate_limited(retry_after),
             };
         }
         if path.starts_with("/v1/") {
-            let presented = req
-                .headers()
-                .get("Authorization")?
-                .and_then(|h| bearer_token(&h).and_then(|t| parse_api_key(t).ok()));
-            let Some(key) = presented else {
-                return http::unauthorized();
+            return match self.authenticate(&sql, presented.as_ref())? {
+                Auth::Valid(mode) => v1::handle(self, &sql, &account, mode, req).await,
+                Auth::Refused => http::unauthorized(),
+                Auth::TooMany(retry_after) => http::rate_limited(retry_after),
             };
-            let Some(mode) = keys::verify(&sql, &key)? else {
-                return http::unauthorized();
-            };
-            return v1::handle(self, &sql, &account, mode, req).await;
         }
         http::api_error(&ApiError::not_found())
     }
@@ -431,7 +453,7 @@ impl AccountObject {
                 config.into(),
             ],
         )?;
-        let key = keys::issue(sql, id, false)?;
+        let key = self.keys.issue(sql, id, false)?;
         http::json(
             201,
             &serde_json::json!({
@@ -492,21 +514,42 @@ impl AccountObject {
         Ok(())
     }
 
-    /// Takes a rate-limit token for a POST or another request; `Err(seconds)` to wait.
-    fn take_token(&self, config: &AccountConfig, post: bool) -> std::result::Result<(), u64> {
-        let now = clock::now();
-        let limits = config.rate_limits;
-        let mut buckets = self.buckets.borrow_mut();
-        let (posts, others) = buckets.get_or_insert_with(|| {
-            (
-                TokenBucket::full(limits.post_per_second, now),
-                TokenBucket::full(limits.other_per_second, now),
-            )
-        });
-        if post {
-            posts.try_take(limits.post_per_second, now)
+    /// Takes a rate-limit token for a POST or another request authenticated in `mode`
+    /// (each mode has its own buckets); `Err(seconds)` to wait.
+    fn take_token(
+        &self,
+        config: &AccountConfig,
+        mode: ApiKeyMode,
+        post: bool,
+    ) -> std::result::Result<(), u64> {
+        let request = if post {
+            rate_limit::Request::Post
         } else {
-            others.try_take(limits.other_per_second, now)
+            rate_limit::Request::Other
+        };
+        self.limiter
+            .borrow_mut()
+            .take(mode, request, config.rate_limits, clock::now())
+    }
+
+    /// Checks a presented API key against the account's keys (in memory once read: an
+    /// unknown key costs no storage read). A failure draws from the failed-authentication
+    /// bucket, which no valid key touches: a flood of forged keys is answered 429 once it
+    /// is empty, and the account's real keys keep working throughout.
+    fn authenticate(&self, sql: &SqlStorage, key: Option<&ParsedApiKey>) -> Result<Auth> {
+        if let Some(key) = key {
+            if let Some(mode) = self.keys.verify(sql, key)? {
+                return Ok(Auth::Valid(mode));
+            }
+        }
+        Ok(self.failed_auth())
+    }
+
+    /// Records a failed authentication: refused (401), or 429 once there have been too many.
+    fn failed_auth(&self) -> Auth {
+        match self.limiter.borrow_mut().take_failed_auth(clock::now()) {
+            Ok(()) => Auth::Refused,
+            Err(retry_after) => Auth::TooMany(retry_after),
         }
     }
 }

@@ -120,7 +120,7 @@ pub async fn handle(
             }
         }
     }
-    if let Err(retry_after) = object.take_token(&account.config, method == Method::Post) {
+    if let Err(retry_after) = object.take_token(&account.config, mode, method == Method::Post) {
         return http::rate_limited(retry_after);
     }
 

@@ -10,6 +10,7 @@
 use super::payments::Ctx;
 use super::{webhooks, Account, AccountObject};
 use crate::pages::{escape, Framing, Page};
+use kassa_core::credentials::ApiKeyMode;
 use kassa_core::event::WebhookEventType;
 use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
@@ -53,6 +54,18 @@ fn page(title: &str, body: String, status: u16) -> Result<Response> {
     .render(status)
 }
 
+/// 429 as a page (these are forms in a browser), with `Retry-After`.
+fn too_many_requests(retry_after: u64) -> Result<Response> {
+    let mut resp = page(
+        "Too many requests",
+        format!("<h1>Too many requests</h1><p>Wait {retry_after} s and try again.</p>"),
+        429,
+    )?;
+    resp.headers_mut()
+        .set("Retry-After", &retry_after.to_string())?;
+    Ok(resp)
+}
+
 fn error_text(reply: &Value) -> String {
     reply["description"]
         .as_str()
@@ -81,12 +94,18 @@ pub async fn handle(
     object: &AccountObject,
     sql: &SqlStorage,
     account: &Account,
-    live: bool,
+    mode: ApiKeyMode,
     mut req: Request,
 ) -> Result<Response> {
+    let live = mode == ApiKeyMode::Live;
     let url = req.url()?;
     let origin = url.origin().ascii_serialization();
     let method = req.method();
+    // The pages act through the same operations as the API (a resend sends a message
+    // again), so they draw from the same buckets: they are no way around the rate limit.
+    if let Err(retry_after) = object.take_token(&account.config, mode, method == Method::Post) {
+        return too_many_requests(retry_after);
+    }
     let path = req.path();
     let rest = path.trim_start_matches(PREFIX);
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
