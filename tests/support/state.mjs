@@ -41,7 +41,33 @@ sys.exit(3)
 `;
 
 /** Rows per table in one account's object, e.g. `await rowCounts(id, ['page_tokens'])`. */
-export function rowCounts(accountId, tables) {
-  const out = execFileSync('python3', ['-c', COUNT, accountId, ...tables], { env: { ...process.env, KASSA_STATE_DIR: STATE } });
+export function rowCounts(accountId, tables, dir = STATE) {
+  const out = execFileSync('python3', ['-c', COUNT, accountId, ...tables], { env: { ...process.env, KASSA_STATE_DIR: dir } });
   return JSON.parse(out.toString());
+}
+
+const ALTER = `
+import sqlite3, sys, glob, os
+account, statements = sys.argv[1], sys.argv[2:]
+for path in glob.glob(os.path.join(os.environ['KASSA_STATE_DIR'], '**', '*.sqlite'), recursive=True):
+    db = sqlite3.connect(path)
+    if db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'account'").fetchone()[0] == 0:
+        continue
+    if db.execute('SELECT count(*) FROM account WHERE id = ?', (account,)).fetchone()[0] == 0:
+        continue
+    for statement in statements:
+        db.execute(statement)
+    db.commit()
+    db.close()
+    sys.exit(0)
+sys.exit(3)
+`;
+
+/**
+ * Runs SQL statements on one account's object database. Only while no gateway serves that
+ * state directory: it stands in for time passing (rows made "long ago"), never for the
+ * gateway's own writes.
+ */
+export function alterState(accountId, statements, dir) {
+  execFileSync('python3', ['-c', ALTER, accountId, ...statements], { env: { ...process.env, KASSA_STATE_DIR: dir } });
 }
