@@ -5,25 +5,20 @@
 //! handles them one at a time: every state change runs inside one synchronous stretch of
 //! SQL with no `await` in between, so two concurrent requests can never both win.
 
-mod authorise;
-mod checkout;
-mod delivery;
-mod idempotency;
-mod keys;
-mod page_tokens;
-mod payments;
-mod provider_credentials;
-mod provider_jobs;
-mod refunds;
-mod retention;
-mod schema;
-mod sql;
-mod tokenized;
-mod v1;
-mod webhook_admin;
-mod webhooks;
+mod context;
+mod handlers;
+mod object;
+mod ops;
+mod store;
 
-pub use checkout::sealing_key;
+pub use object::AccountObject;
+pub use ops::authorise::sealing_key;
+
+use handlers::{checkout, v1, webhook_admin};
+use object::Account;
+use ops::{delivery, payments, provider_jobs, tokenized, webhooks};
+use store::keys::KeyTable;
+use store::{credentials, idempotency, retention, schema, sql};
 
 use crate::{clock, http};
 use kassa_core::account::{apply_patch, AccountConfig, ProviderKind};
@@ -33,14 +28,11 @@ use kassa_core::credentials::{
 };
 use kassa_core::ids::AccountId;
 use kassa_core::provider::Credentials;
-use kassa_core::rate_limit::{self, AccountLimiter};
-use kassa_core::time::UnixMillis;
+use kassa_core::rate_limit::AccountLimiter;
 use serde::Deserialize;
 use sql::{query, Row};
 use std::cell::{Cell, RefCell};
-use worker::{
-    durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorage, State,
-};
+use worker::{DurableObject, Env, Method, Request, Response, Result, SqlStorage, State};
 
 /// The internal paths the stateless worker uses for admin operations. They are only
 /// reachable through `routes`, which checks the admin token first.
@@ -48,30 +40,13 @@ pub const INTERNAL_INIT: &str = "/_internal/init";
 pub const INTERNAL_KEYS: &str = "/_internal/keys";
 pub const INTERNAL_CONFIG: &str = "/_internal/config";
 
-#[durable_object]
-pub struct AccountObject {
-    state: State,
-    /// Secrets: the card sealing key (hosted pages), provider and webhook credentials.
-    env: Env,
-    /// Rate-limit buckets (POST and other, per mode; failed authentications). In memory:
-    /// they need no durability, and the object is the only place that sees every request
-    /// of its account.
-    limiter: RefCell<AccountLimiter>,
-    /// The account's API keys, read once and kept (see `keys::KeyTable`).
-    keys: keys::KeyTable,
-    /// The alarm time this object last saw set (ms). Lets `wake_by` skip two storage round
-    /// trips on the hot path (every payment creation); cleared when the alarm fires, and
-    /// empty after eviction, when `wake_by` asks storage again.
-    alarm_at: Cell<Option<i64>>,
-}
-
 impl DurableObject for AccountObject {
     fn new(state: State, env: Env) -> Self {
         AccountObject {
             state,
             env,
             limiter: RefCell::new(AccountLimiter::default()),
-            keys: keys::KeyTable::default(),
+            keys: KeyTable::default(),
             alarm_at: Cell::new(None),
         }
     }
@@ -188,7 +163,7 @@ fn settings_view<'a>(
     Ok(SettingsView {
         account_id: id.to_string(),
         config,
-        configured_credentials: provider_credentials::hints(sql)?,
+        configured_credentials: credentials::hints(sql)?,
         publishable_keys: PublishableKeys::of(*id),
     })
 }
@@ -210,17 +185,7 @@ enum Auth {
     TooMany(u64),
 }
 
-/// The account this object holds, loaded per request (reads are local and cheap).
-pub struct Account {
-    pub id: AccountId,
-    pub config: AccountConfig,
-}
-
 impl AccountObject {
-    fn sql(&self) -> SqlStorage {
-        self.state.storage().sql()
-    }
-
     fn load_account(&self, sql: &SqlStorage) -> Result<Option<Account>> {
         if !schema::exists(sql)? {
             return Ok(None);
@@ -334,7 +299,7 @@ impl AccountObject {
                     };
                     if provider != ProviderKind::Sandbox
                         && credentials.is_none()
-                        && !provider_credentials::exists(&sql, provider)?
+                        && !credentials::exists(&sql, provider)?
                     {
                         return http::api_error(&ApiError::invalid(
                             "provider_credentials",
@@ -343,7 +308,7 @@ impl AccountObject {
                     }
                     // Both writes in one synchronous stretch: nothing is half-applied.
                     if let Some(creds) = &credentials {
-                        provider_credentials::store(&self.env, &sql, account.id, creds)?;
+                        credentials::store(&self.env, &sql, account.id, creds)?;
                     }
                     let text = serde_json::to_string(&change.config)
                         .map_err(|e| worker::Error::RustError(e.to_string()))?;
@@ -355,7 +320,7 @@ impl AccountObject {
             };
         }
         if let Some(text) = path.strip_prefix("/embed/tokenize/") {
-            let key = checkout::sealing_key(&self.env);
+            let key = sealing_key(&self.env);
             return match parse_publishable_key(text) {
                 Ok(pk) if pk.account_id == account.id => {
                     checkout::open_tokenize(&account, key.as_ref(), &pk, &req)
@@ -364,7 +329,7 @@ impl AccountObject {
             };
         }
         if let Some(token) = path.strip_prefix("/embed/") {
-            let key = checkout::sealing_key(&self.env);
+            let key = sealing_key(&self.env);
             return match kassa_core::credentials::parse_page_token(token) {
                 Ok(token) if token.account_id() == account.id => {
                     checkout::open_embed(&sql, &account, key.as_ref(), &token, &req)
@@ -394,7 +359,7 @@ impl AccountObject {
             if !allowed {
                 return crate::pages::not_found();
             }
-            let key = checkout::sealing_key(&self.env);
+            let key = sealing_key(&self.env);
             return checkout::handle(
                 self,
                 &sql,
@@ -465,11 +430,6 @@ impl AccountObject {
         )
     }
 
-    /// The worker's environment (secrets, provider endpoints).
-    pub fn env(&self) -> &Env {
-        &self.env
-    }
-
     /// The alarm's provider work: calls still to make or to retry (see `provider_jobs`).
     async fn run_provider_jobs(&self, sql: &SqlStorage, account: &Account) -> Result<()> {
         if let Some(at) = provider_jobs::run_due(self, sql, account, clock::now()).await? {
@@ -490,46 +450,6 @@ impl AccountObject {
             self.wake_by(at.max(clock::now())).await?;
         }
         Ok(())
-    }
-
-    /// Makes sure the object's alarm fires no later than `at` (it may fire earlier: the
-    /// alarm handler only acts on what is due).
-    pub async fn wake_by(&self, at: UnixMillis) -> Result<()> {
-        let now = clock::now();
-        let (at_ms, now_ms) = (at.as_millis() as i64, now.as_millis() as i64);
-        let due_soon_enough = |c: i64| c <= at_ms && c >= now_ms;
-        if self.alarm_at.get().is_some_and(due_soon_enough) {
-            return Ok(());
-        }
-        let storage = self.state.storage();
-        let current = storage.get_alarm().await?;
-        match current {
-            Some(c) if due_soon_enough(c) => self.alarm_at.set(Some(c)),
-            _ => {
-                let offset = at.as_millis().saturating_sub(now.as_millis());
-                storage.set_alarm(offset as i64).await?;
-                self.alarm_at.set(Some(at_ms));
-            }
-        }
-        Ok(())
-    }
-
-    /// Takes a rate-limit token for a POST or another request authenticated in `mode`
-    /// (each mode has its own buckets); `Err(seconds)` to wait.
-    fn take_token(
-        &self,
-        config: &AccountConfig,
-        mode: ApiKeyMode,
-        post: bool,
-    ) -> std::result::Result<(), u64> {
-        let request = if post {
-            rate_limit::Request::Post
-        } else {
-            rate_limit::Request::Other
-        };
-        self.limiter
-            .borrow_mut()
-            .take(mode, request, config.rate_limits, clock::now())
     }
 
     /// Checks a presented API key against the account's keys (in memory once read: an

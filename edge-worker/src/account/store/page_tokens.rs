@@ -6,8 +6,10 @@
 //! `PAGE_TOKEN_TTL_MS` and shown again for its first `PAGE_TOKEN_REUSE_MS`; a used or older
 //! one is replaced by a fresh token. The alarm prunes tokens past their lifetime.
 
-use super::payments::Ctx;
-use super::sql::{int, query, Row};
+use crate::account::context::Ctx;
+use crate::account::store::sql::int;
+use crate::account::store::sql::query;
+use crate::account::store::sql::Row;
 use crate::{clock, secrets};
 use kassa_core::credentials::{parse_page_token, PageToken};
 use kassa_core::ids::PaymentId;

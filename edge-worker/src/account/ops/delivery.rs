@@ -12,9 +12,14 @@
 //!
 //! Nothing about the secrets reaches a log: failures are logged by kind only.
 
-use super::sql::{int, query};
-use super::webhooks::{self, store_delivery, MessageRow, MESSAGE_COLUMNS};
-use super::{Account, AccountObject};
+use crate::account::object::Account;
+use crate::account::object::AccountObject;
+use crate::account::ops::webhooks;
+use crate::account::ops::webhooks::store_delivery;
+use crate::account::ops::webhooks::MessageRow;
+use crate::account::ops::webhooks::MESSAGE_COLUMNS;
+use crate::account::store::sql::int;
+use crate::account::store::sql::query;
 use crate::clock;
 use futures_util::future::{join_all, select, Either};
 use futures_util::StreamExt;
@@ -322,7 +327,7 @@ pub fn next_due(sql: &SqlStorage) -> Result<Option<UnixMillis>> {
     struct Next {
         at: Option<i64>,
     }
-    impl super::sql::Row for Next {}
+    impl crate::account::store::sql::Row for Next {}
     let rows: Vec<Next> = query(
         sql,
         "SELECT min(next_attempt_at) AS at FROM webhook_messages WHERE status = 'pending'",

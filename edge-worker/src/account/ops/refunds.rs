@@ -3,10 +3,18 @@
 //! A refund request is checked and recorded in one synchronous section, so concurrent
 //! partial refunds see each other: together they can never exceed what was captured.
 
-use super::payments::{self, search_page, Ctx, Filter, Table};
-use super::provider_jobs;
-use super::sql::{flag, int, query, stored_json, Row};
-use super::v1::Reply;
+use crate::account::context::Ctx;
+use crate::account::context::Reply;
+use crate::account::ops::payments;
+use crate::account::ops::payments::search_page;
+use crate::account::ops::payments::Filter;
+use crate::account::ops::payments::Table;
+use crate::account::ops::provider_jobs;
+use crate::account::store::sql::flag;
+use crate::account::store::sql::int;
+use crate::account::store::sql::query;
+use crate::account::store::sql::stored_json;
+use crate::account::store::sql::Row;
 use crate::clock;
 use kassa_core::api::error::ApiError;
 use kassa_core::api::refund::parse_refund_request;

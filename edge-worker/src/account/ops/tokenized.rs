@@ -11,11 +11,19 @@
 //! awaits anything), so a card token can never authorise twice. The clear card lives only in
 //! memory for the provider call: it is never logged or stored, its CVC least of all.
 
-use super::authorise::{self, CardOutcome};
-use super::checkout::confirm_authorised;
-use super::payments::{load, new_payment, render_with, save, Created, Ctx};
-use super::sql::{int, query, Row};
-use super::v1::Reply;
+use crate::account::context::Ctx;
+use crate::account::context::Reply;
+use crate::account::ops::authorise;
+use crate::account::ops::authorise::confirm_authorised;
+use crate::account::ops::authorise::CardOutcome;
+use crate::account::ops::payments::load;
+use crate::account::ops::payments::new_payment;
+use crate::account::ops::payments::render_with;
+use crate::account::ops::payments::save;
+use crate::account::ops::payments::Created;
+use crate::account::store::sql::int;
+use crate::account::store::sql::query;
+use crate::account::store::sql::Row;
 use crate::clock;
 use kassa_core::account::ProviderKind;
 use kassa_core::api::create_payment::CreatePaymentRequest;
@@ -61,7 +69,7 @@ pub fn begin(
         account_id: ctx.account.id,
     };
     let binding = publishable_binding(&publishable.text());
-    let key = super::checkout::sealing_key(ctx.object.env());
+    let key = crate::account::ops::authorise::sealing_key(ctx.object.env());
     let accepted = &ctx.account.config.accepted_card_brands;
     let card = match open_and_validate(sealed, key.as_ref(), &binding, now, accepted) {
         Ok(card) => card,

@@ -12,13 +12,19 @@
 //!
 //! Providers that answer at once (the sandbox) do 2 and 4 in a single section.
 
-use super::payments::{load, save};
-use super::provider_jobs::{self, apply_authorised, payment_key, payment_ref};
-use super::{Account, AccountObject};
+use crate::account::object::Account;
+use crate::account::object::AccountObject;
+use crate::account::ops::payments::load;
+use crate::account::ops::payments::save;
+use crate::account::ops::provider_jobs;
+use crate::account::ops::provider_jobs::apply_authorised;
+use crate::account::ops::provider_jobs::payment_key;
+use crate::account::ops::provider_jobs::payment_ref;
 use crate::{clock, provider};
 use kassa_core::card::ValidatedCard;
 use kassa_core::payment::{CardSummary, PaymentInput, PaymentStatus};
 use kassa_core::provider::{retry_delay_ms, Authorised, Call, Prepared, LEASE_MS};
+use kassa_core::sealed_token::SealingSecretKey;
 use kassa_core::view::PaymentRecord;
 use worker::{Result, SqlStorage};
 
@@ -130,4 +136,50 @@ pub async fn authorise(
         object.wake_by(at).await?;
     }
     Ok(CardOutcome::Done)
+}
+
+/// The gateway's card sealing key (`CARD_SEALING_KEY`, base64url of the X25519 secret).
+/// Without it the pages still work, without the widget: cards are posted as typed.
+pub fn sealing_key(env: &worker::Env) -> Option<SealingSecretKey> {
+    let text = env.secret("CARD_SEALING_KEY").ok()?.to_string();
+    match SealingSecretKey::from_base64url(&text) {
+        Ok(key) => Some(key),
+        Err(_) => {
+            worker::console_error!("CARD_SEALING_KEY is not a base64url X25519 key");
+            None
+        }
+    }
+}
+
+/// The payer's confirmation of an authorised payment: captures now (delayed-capture
+/// payments wait for `/capture`). `false` if the payment was not waiting for it.
+pub async fn confirm_authorised(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    record: &mut PaymentRecord,
+) -> Result<bool> {
+    let now = clock::now();
+    let Ok(mut events) = record.payment.apply(PaymentInput::PayerConfirmed, now) else {
+        return Ok(false);
+    };
+    let job = provider_jobs::settle_payment(object, sql, account, record, &mut events, now)?;
+    save(sql, record, &events)?;
+    drive(object, sql, account, job).await;
+    Ok(true)
+}
+
+/// Makes the provider call a page's change queued, after its section. The payer's page
+/// does not depend on it: a failure is the alarm's to retry.
+pub async fn drive(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    account: &Account,
+    job: Option<String>,
+) {
+    if let Some(key) = job {
+        if let Err(err) = provider_jobs::drive(object, sql, account, &key).await {
+            worker::console_error!("provider job failed: {err}");
+        }
+    }
 }

@@ -7,8 +7,10 @@
 //! POST whose `Origin` is not this origin is refused, since browsers attach Basic
 //! credentials to cross-site requests too.
 
-use super::payments::Ctx;
-use super::{webhooks, Account, AccountObject};
+use crate::account::context::Ctx;
+use crate::account::object::Account;
+use crate::account::object::AccountObject;
+use crate::account::ops::webhooks;
 use crate::pages::{escape, Framing, Page};
 use kassa_core::credentials::ApiKeyMode;
 use kassa_core::event::WebhookEventType;

@@ -17,9 +17,16 @@
 //! adapter's `Call::Done` is applied in the section that made the change, so no job is
 //! ever written for them.
 
-use super::payments::{load, save};
-use super::sql::{flag, int, query, Row};
-use super::{provider_credentials, refunds, Account, AccountObject};
+use crate::account::object::Account;
+use crate::account::object::AccountObject;
+use crate::account::ops::payments::load;
+use crate::account::ops::payments::save;
+use crate::account::ops::refunds;
+use crate::account::store::credentials;
+use crate::account::store::sql::flag;
+use crate::account::store::sql::int;
+use crate::account::store::sql::query;
+use crate::account::store::sql::Row;
 use crate::{clock, provider};
 use kassa_core::account::ProviderKind;
 use kassa_core::event::PaymentEvent;
@@ -59,7 +66,7 @@ pub fn adapter(
     record: &PaymentRecord,
 ) -> Result<Adapter> {
     let credentials = match record.provider.as_str() {
-        "stripe" => provider_credentials::for_payment(
+        "stripe" => credentials::for_payment(
             object.env(),
             sql,
             account.id,

@@ -7,11 +7,17 @@
 //! and security codes are used for the authorisation and then dropped: never logged,
 //! never stored.
 
-use super::authorise::{self, CardOutcome};
-use super::payments::{load_either_mode, save};
-use super::provider_jobs;
-use super::sql::{int, query, Row};
-use super::{Account, AccountObject};
+use crate::account::object::Account;
+use crate::account::object::AccountObject;
+use crate::account::ops::authorise;
+use crate::account::ops::authorise::CardOutcome;
+use crate::account::ops::authorise::{confirm_authorised, drive};
+use crate::account::ops::payments::load_either_mode;
+use crate::account::ops::payments::save;
+use crate::account::ops::provider_jobs;
+use crate::account::store::sql::int;
+use crate::account::store::sql::query;
+use crate::account::store::sql::Row;
 use crate::checkout_pages::{self as page, Embed, Outcome, Prefill, Sealing, Summary};
 use crate::{clock, http};
 use kassa_core::card::{self, card_details_unreadable, CardFieldError, CardInput, ExpiryInput};
@@ -120,19 +126,6 @@ pub fn open(sql: &SqlStorage, account: &Account, token: &PageToken) -> Result<Re
         ),
     )?;
     Ok(resp)
-}
-
-/// The gateway's card sealing key (`CARD_SEALING_KEY`, base64url of the X25519 secret).
-/// Without it the pages still work, without the widget: cards are posted as typed.
-pub fn sealing_key(env: &worker::Env) -> Option<SealingSecretKey> {
-    let text = env.secret("CARD_SEALING_KEY").ok()?.to_string();
-    match SealingSecretKey::from_base64url(&text) {
-        Ok(key) => Some(key),
-        Err(_) => {
-            worker::console_error!("CARD_SEALING_KEY is not a base64url X25519 key");
-            None
-        }
-    }
 }
 
 fn sealing<'a>(
@@ -608,24 +601,6 @@ async fn confirm(
     page::see_other(&pay_path(account, &record.payment.id().to_string()))
 }
 
-/// The payer's confirmation of an authorised payment: captures now (delayed-capture
-/// payments wait for `/capture`). `false` if the payment was not waiting for it.
-pub async fn confirm_authorised(
-    object: &AccountObject,
-    sql: &SqlStorage,
-    account: &Account,
-    record: &mut PaymentRecord,
-) -> Result<bool> {
-    let now = clock::now();
-    let Ok(mut events) = record.payment.apply(PaymentInput::PayerConfirmed, now) else {
-        return Ok(false);
-    };
-    let job = provider_jobs::settle_payment(object, sql, account, record, &mut events, now)?;
-    save(sql, record, &events)?;
-    drive(object, sql, account, job).await;
-    Ok(true)
-}
-
 async fn cancel(
     object: &AccountObject,
     sql: &SqlStorage,
@@ -640,16 +615,6 @@ async fn cancel(
         drive(object, sql, account, job).await;
     }
     page::see_other(&pay_path(account, &record.payment.id().to_string()))
-}
-
-/// Makes the provider call a page's change queued, after its section. The payer's page
-/// does not depend on it: a failure is the alarm's to retry.
-async fn drive(object: &AccountObject, sql: &SqlStorage, account: &Account, job: Option<String>) {
-    if let Some(key) = job {
-        if let Err(err) = provider_jobs::drive(object, sql, account, &key).await {
-            worker::console_error!("provider job failed: {err}");
-        }
-    }
 }
 
 /// `POST …/embed`: the embedded form's Pay. Takes the card exactly as `submit_card` does,

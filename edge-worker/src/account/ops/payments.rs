@@ -4,9 +4,17 @@
 //! write. Responses are rendered by `kassa_core::view`, so the worker decides nothing about
 //! what a payment looks like on the wire.
 
-use super::sql::{flag, int, query, stored_json, Row};
-use super::v1::Reply;
-use super::{provider_credentials, provider_jobs, Account, AccountObject};
+use crate::account::context::Ctx;
+use crate::account::context::Reply;
+use crate::account::object::Account;
+use crate::account::object::AccountObject;
+use crate::account::ops::provider_jobs;
+use crate::account::store::credentials;
+use crate::account::store::sql::flag;
+use crate::account::store::sql::int;
+use crate::account::store::sql::query;
+use crate::account::store::sql::stored_json;
+use crate::account::store::sql::Row;
 use crate::clock;
 use kassa_core::account::ProviderKind;
 use kassa_core::api::create_payment::CreatePaymentRequest;
@@ -19,35 +27,7 @@ use kassa_core::payment::{ExpiryOutcome, PaymentInput};
 use kassa_core::time::{UnixMillis, MINUTE_MS};
 use kassa_core::view::{self, LinkContext, PaymentRecord};
 use serde::Deserialize;
-use std::cell::{Cell, RefCell};
 use worker::{Result, SqlStorage};
-
-/// What every operation needs: storage, the account, test or live, and where links point.
-pub struct Ctx<'a> {
-    pub object: &'a AccountObject,
-    pub sql: &'a SqlStorage,
-    pub account: &'a Account,
-    pub live: bool,
-    pub origin: &'a str,
-    /// The earliest timer (expiry) an operation needs; set after all writes are done.
-    pub wake_at: Cell<Option<UnixMillis>>,
-    /// Provider jobs (outbox keys) to drive once the synchronous section is over.
-    pub jobs: RefCell<Vec<String>>,
-}
-
-impl Ctx<'_> {
-    pub fn wake_by(&self, at: UnixMillis) {
-        let earliest = self.wake_at.get().map_or(at, |t| t.min(at));
-        self.wake_at.set(Some(earliest));
-    }
-
-    /// Asks for a provider job to be driven after the section.
-    pub fn drive_after(&self, job: Option<String>) {
-        if let Some(key) = job {
-            self.jobs.borrow_mut().push(key);
-        }
-    }
-}
 
 fn internal(what: &str, err: impl core::fmt::Display) -> worker::Error {
     worker::Error::RustError(format!("{what}: {err}"))
@@ -137,7 +117,7 @@ pub fn save(sql: &SqlStorage, record: &PaymentRecord, events: &[PaymentEvent]) -
     }
     // Same synchronous section: the payment, its events and their webhook messages are
     // stored together, so no event can be lost between the state change and the queue.
-    super::webhooks::enqueue(sql, record, events)
+    crate::account::ops::webhooks::enqueue(sql, record, events)
 }
 
 /// The external status as the API spells it (`created`, `success`, …), for search.
@@ -162,11 +142,14 @@ pub fn render_with(
     record: &PaymentRecord,
     offer_page: bool,
 ) -> Result<serde_json::Value> {
-    let refunds = super::refunds::tally(ctx.sql, record.payment.id())?;
+    let refunds = crate::account::ops::refunds::tally(ctx.sql, record.payment.id())?;
     let token = if !offer_page || record.payment.external_state().finished {
         None
     } else {
-        Some(super::page_tokens::for_payment(ctx, &record.payment.id())?)
+        Some(crate::account::store::page_tokens::for_payment(
+            ctx,
+            &record.payment.id(),
+        )?)
     };
     let links = LinkContext {
         api_base: ctx.origin,
@@ -180,7 +163,7 @@ pub fn render_with(
 pub enum Created {
     Reply(Reply),
     /// Created with a sealed card: authorise it after the section (`tokenized::finish`).
-    Authorise(Box<super::tokenized::Pending>),
+    Authorise(Box<crate::account::ops::tokenized::Pending>),
 }
 
 pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Created> {
@@ -196,7 +179,7 @@ pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Created> {
         Err(err) => return Ok(Created::Reply(Reply::error(&err)?)),
     };
     if let Some(sealed) = sealed {
-        return super::tokenized::begin(ctx, request, credential, &sealed);
+        return crate::account::ops::tokenized::begin(ctx, request, credential, &sealed);
     }
     let (record, event) = new_payment(ctx, request, credential)?;
     save(ctx.sql, &record, &[event])?;
@@ -229,13 +212,7 @@ pub fn provider_for(ctx: &Ctx<'_>) -> std::result::Result<Option<String>, ApiErr
     let ready = match kind {
         ProviderKind::Sandbox => (!ctx.live).then_some(None),
         ProviderKind::Stripe => {
-            match provider_credentials::current(
-                ctx.object.env(),
-                ctx.sql,
-                ctx.account.id,
-                kind,
-                ctx.live,
-            ) {
+            match credentials::current(ctx.object.env(), ctx.sql, ctx.account.id, kind, ctx.live) {
                 Ok(Some(credentials)) if credentials.serves(ctx.live) => {
                     Some(Some(credentials.fingerprint()))
                 }
@@ -422,7 +399,7 @@ pub fn search(ctx: &Ctx<'_>, query_string: &str) -> Result<Reply> {
     for text in rows {
         let record: PaymentRecord =
             serde_json::from_str(&text).map_err(|e| stored_json("stored payment", &e))?;
-        let refunds = super::refunds::tally(ctx.sql, record.payment.id())?;
+        let refunds = crate::account::ops::refunds::tally(ctx.sql, record.payment.id())?;
         results.push(view::render_payment_for_search_tallied(
             &record, refunds, ctx.origin,
         ));

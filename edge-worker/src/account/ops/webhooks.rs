@@ -6,10 +6,14 @@
 //! `STORAGE_ENCRYPTION_KEY` (`crate::secrets`), bound to the account and to the slot
 //! `webhook:<id>`; the account's ed25519 key to `webhook_ed25519`.
 
-use super::payments::Ctx;
-use super::sql::{flag, int, query, stored_json, Row};
-use super::v1::Reply;
-use super::AccountObject;
+use crate::account::context::Ctx;
+use crate::account::context::Reply;
+use crate::account::object::AccountObject;
+use crate::account::store::sql::flag;
+use crate::account::store::sql::int;
+use crate::account::store::sql::query;
+use crate::account::store::sql::stored_json;
+use crate::account::store::sql::Row;
 use crate::{clock, secrets};
 use kassa_core::api::error::{ApiError, ErrorCode};
 use kassa_core::event::PaymentEvent;
@@ -182,7 +186,7 @@ pub fn enqueue(sql: &SqlStorage, record: &PaymentRecord, events: &[PaymentEvent]
         .iter()
         .map(WebhookRow::webhook)
         .collect::<Result<Vec<_>>>()?;
-    let refunds = super::refunds::tally(sql, record.payment.id())?;
+    let refunds = crate::account::ops::refunds::tally(sql, record.payment.id())?;
     // Rendered once per API origin (normally one): the payment as the webhook's creator
     // sees it in `GET /v1/payments/{id}`, without the payer's one-time `next_url`.
     let mut rendered: Vec<(String, serde_json::Value)> = Vec::new();
@@ -274,7 +278,7 @@ fn create(object: &AccountObject, ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply> {
         Ok(hook) => hook,
         Err(err) => return Reply::error(&err),
     };
-    let existing = super::payments::count(
+    let existing = crate::account::ops::payments::count(
         ctx.sql,
         "SELECT count(*) AS n FROM webhooks WHERE live = ?",
         vec![flag(ctx.live)],
@@ -484,7 +488,7 @@ fn messages(ctx: &Ctx<'_>, id: &str, query_string: &str) -> Result<Reply> {
         ),
         None => ("webhook_id = ?", vec![id.into()]),
     };
-    let total = super::payments::count(
+    let total = crate::account::ops::payments::count(
         ctx.sql,
         &format!("SELECT count(*) AS n FROM webhook_messages WHERE {condition}"),
         args.clone(),
@@ -607,7 +611,10 @@ fn resend(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
 
 /// `GET /webhooks/accounts/{account}/public-key` (unauthenticated): the account's ed25519
 /// public key for `v1a` signatures, or 404 before its first webhook made one.
-pub fn public_key_response(sql: &SqlStorage, account: &super::Account) -> Result<worker::Response> {
+pub fn public_key_response(
+    sql: &SqlStorage,
+    account: &crate::account::object::Account,
+) -> Result<worker::Response> {
     match public_key(sql)? {
         Some(key) => crate::http::json(
             200,
