@@ -16,9 +16,9 @@ pub use ops::authorise::sealing_key;
 
 use handlers::{checkout, v1, webhook_admin};
 use object::Account;
-use ops::{delivery, payments, provider_jobs, tokenized, webhooks};
+use ops::{delivery, payments, provider_jobs, webhooks};
 use store::keys::KeyTable;
-use store::{credentials, idempotency, retention, schema, sql};
+use store::{card_tokens, credentials, idempotency, retention, schema, sql};
 
 use crate::{clock, http};
 use kassa_core::account::{apply_patch, AccountConfig, ProviderKind};
@@ -86,7 +86,7 @@ impl DurableObject for AccountObject {
         let now = clock::now();
         let next = payments::expire_due(self, &sql, &account, now)?;
         idempotency::prune(&sql, now)?;
-        tokenized::prune(&sql, now)?;
+        card_tokens::prune(&sql, now)?;
         let prune_next = retention::prune(&sql, now)?;
         for at in [next, prune_next].into_iter().flatten() {
             self.wake_by(at).await?;

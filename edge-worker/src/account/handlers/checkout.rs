@@ -12,12 +12,10 @@ use crate::account::object::AccountObject;
 use crate::account::ops::authorise;
 use crate::account::ops::authorise::CardOutcome;
 use crate::account::ops::authorise::{confirm_authorised, drive};
-use crate::account::ops::payments::load_either_mode;
-use crate::account::ops::payments::save;
 use crate::account::ops::provider_jobs;
-use crate::account::store::sql::int;
-use crate::account::store::sql::query;
-use crate::account::store::sql::Row;
+use crate::account::store::page_tokens::{consume, session_is_for, Consumed};
+use crate::account::store::payments::load_either_mode;
+use crate::account::store::payments::save;
 use crate::checkout_pages::{self as page, Embed, Outcome, Prefill, Sealing, Summary};
 use crate::{clock, http};
 use kassa_core::card::{self, card_details_unreadable, CardFieldError, CardInput, ExpiryInput};
@@ -26,83 +24,18 @@ use kassa_core::credentials::{ApiKeyMode, PageToken, PublishableKey};
 use kassa_core::language::Language;
 use kassa_core::money::{format_amount, Currency};
 use kassa_core::payment::{CardSummary, ExternalStatus, PaymentInput, PaymentStatus, StateCode};
-use kassa_core::retention::{
-    alive, pay_session_max_age_seconds, PAGE_TOKEN_TTL_MS, PAY_SESSION_TTL_MS,
-};
+use kassa_core::retention::pay_session_max_age_seconds;
 use kassa_core::sealed_token::{
     open_card, payment_binding, publishable_binding, SealingSecretKey, TokenError,
 };
 use kassa_core::time::UnixMillis;
 use kassa_core::view::PaymentRecord;
-use serde::Deserialize;
 use worker::{FormData, Request, Response, Result, SqlStorage};
 
 const COOKIE: &str = "kassa_pay_session";
 
-/// A stored instant (SQLite's i64) as the core's type.
-fn stored_ms(value: i64) -> UnixMillis {
-    UnixMillis(value.max(0) as u64)
-}
-
 fn pay_path(account: &Account, payment: &str) -> String {
     format!("/pay/{}/{}", account.id, payment)
-}
-
-#[derive(Deserialize)]
-struct TokenRow {
-    payment_id: String,
-    created_at: i64,
-    used_at: Option<i64>,
-}
-impl Row for TokenRow {}
-
-/// What presenting a one-time page token did.
-enum Consumed {
-    Unknown,
-    /// Used before: the payment it was for.
-    Used(String),
-    /// Used now: a new session on the payment's pages.
-    Fresh {
-        payment_id: String,
-        secret: String,
-    },
-}
-
-/// Marks `token` used and starts a session for its payment, in one synchronous stretch.
-fn consume(sql: &SqlStorage, token: &PageToken) -> Result<Consumed> {
-    let rows: Vec<TokenRow> = query(
-        sql,
-        "SELECT payment_id, created_at, used_at FROM page_tokens WHERE hash = ?",
-        vec![token.hash().to_hex().into()],
-    )?;
-    let now = clock::now();
-    // Past its lifetime a token is refused even before the alarm prunes it.
-    let Some(row) = rows
-        .into_iter()
-        .find(|r| alive(stored_ms(r.created_at), PAGE_TOKEN_TTL_MS, now))
-    else {
-        return Ok(Consumed::Unknown);
-    };
-    if row.used_at.is_some() {
-        return Ok(Consumed::Used(row.payment_id));
-    }
-    sql.exec(
-        "UPDATE page_tokens SET used_at = ? WHERE hash = ?",
-        vec![int(now.as_millis()), token.hash().to_hex().into()],
-    )?;
-    let secret = pay_session::secret(clock::random()?);
-    sql.exec(
-        "INSERT INTO pay_sessions (hash, payment_id, created_at) VALUES (?, ?, ?)",
-        vec![
-            pay_session::hash(&secret).into(),
-            row.payment_id.clone().into(),
-            int(now.as_millis()),
-        ],
-    )?;
-    Ok(Consumed::Fresh {
-        payment_id: row.payment_id,
-        secret,
-    })
 }
 
 /// `GET /secure/{token}`: exchanges a one-time token for a session on the payment's pages.
@@ -306,25 +239,6 @@ fn session_secret(req: &Request) -> Result<Option<String>> {
     Ok(cookies.split(';').find_map(|c| {
         let (name, value) = c.trim().split_once('=')?;
         (name == COOKIE && well_formed_secret(value)).then(|| value.to_string())
-    }))
-}
-
-fn session_is_for(sql: &SqlStorage, secret: &str, payment: &str) -> Result<bool> {
-    #[derive(Deserialize)]
-    struct S {
-        payment_id: String,
-        created_at: i64,
-    }
-    impl Row for S {}
-    let rows: Vec<S> = query(
-        sql,
-        "SELECT payment_id, created_at FROM pay_sessions WHERE hash = ?",
-        vec![pay_session::hash(secret).into()],
-    )?;
-    // A session past its lifetime is over, whether or not the alarm has pruned it yet.
-    let now = clock::now();
-    Ok(rows.iter().any(|r| {
-        r.payment_id == payment && alive(stored_ms(r.created_at), PAY_SESSION_TTL_MS, now)
     }))
 }
 

@@ -4,10 +4,12 @@
 use crate::account::context::{Ctx, Reply};
 use crate::account::object::Account;
 use crate::account::object::AccountObject;
+use crate::account::ops::create;
 use crate::account::ops::payments;
 use crate::account::ops::provider_jobs;
 use crate::account::ops::refunds;
 use crate::account::ops::tokenized;
+use crate::account::ops::tokenized::Created;
 use crate::account::ops::webhooks;
 use crate::account::store::idempotency;
 use crate::{clock, http};
@@ -107,9 +109,9 @@ pub async fn handle(
         // always names this operation.
         (Method::Post, ["payments"]) => match abandoned {
             Some(id) => tokenized::answer(&ctx, &id)?,
-            None => match payments::create(&ctx, &body)? {
-                payments::Created::Reply(reply) => reply,
-                payments::Created::Authorise(pending) => {
+            None => match create::create(&ctx, &body)? {
+                Created::Reply(reply) => reply,
+                Created::Authorise(pending) => {
                     // The provider call awaits: a duplicate arriving meanwhile must see the
                     // request in flight (409), never run it again. Recorded before that await,
                     // with the payment's id, replaced by the reply below.

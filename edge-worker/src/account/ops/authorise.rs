@@ -14,12 +14,12 @@
 
 use crate::account::object::Account;
 use crate::account::object::AccountObject;
-use crate::account::ops::payments::load;
-use crate::account::ops::payments::save;
 use crate::account::ops::provider_jobs;
 use crate::account::ops::provider_jobs::apply_authorised;
 use crate::account::ops::provider_jobs::payment_key;
 use crate::account::ops::provider_jobs::payment_ref;
+use crate::account::store::payments::load;
+use crate::account::store::payments::save;
 use crate::{clock, provider};
 use kassa_core::card::ValidatedCard;
 use kassa_core::payment::{CardSummary, PaymentInput, PaymentStatus};

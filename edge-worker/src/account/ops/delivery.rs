@@ -14,12 +14,12 @@
 
 use crate::account::object::Account;
 use crate::account::object::AccountObject;
-use crate::account::ops::webhooks;
-use crate::account::ops::webhooks::store_delivery;
-use crate::account::ops::webhooks::MessageRow;
-use crate::account::ops::webhooks::MESSAGE_COLUMNS;
 use crate::account::store::sql::int;
 use crate::account::store::sql::query;
+use crate::account::store::webhooks;
+use crate::account::store::webhooks::store_delivery;
+use crate::account::store::webhooks::MessageRow;
+use crate::account::store::webhooks::MESSAGE_COLUMNS;
 use crate::clock;
 use futures_util::future::{join_all, select, Either};
 use futures_util::StreamExt;

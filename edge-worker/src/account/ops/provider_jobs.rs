@@ -19,10 +19,10 @@
 
 use crate::account::object::Account;
 use crate::account::object::AccountObject;
-use crate::account::ops::payments::load;
-use crate::account::ops::payments::save;
-use crate::account::ops::refunds;
 use crate::account::store::credentials;
+use crate::account::store::payments::load;
+use crate::account::store::payments::save;
+use crate::account::store::refunds;
 use crate::account::store::sql::flag;
 use crate::account::store::sql::int;
 use crate::account::store::sql::query;

@@ -3,105 +3,18 @@
 //! A refund request is checked and recorded in one synchronous section, so concurrent
 //! partial refunds see each other: together they can never exceed what was captured.
 
-use crate::account::context::Ctx;
-use crate::account::context::Reply;
-use crate::account::ops::payments;
-use crate::account::ops::payments::search_page;
-use crate::account::ops::payments::Filter;
-use crate::account::ops::payments::Table;
+use crate::account::context::{Ctx, Reply};
 use crate::account::ops::provider_jobs;
-use crate::account::store::sql::flag;
-use crate::account::store::sql::int;
-use crate::account::store::sql::query;
-use crate::account::store::sql::stored_json;
-use crate::account::store::sql::Row;
+use crate::account::store::payments;
+use crate::account::store::refunds::{self as store, load_for_payment, load_one, save, tally};
 use crate::clock;
 use kassa_core::api::error::ApiError;
 use kassa_core::api::refund::parse_refund_request;
 use kassa_core::api::search::{RefundSearchQuery, RefundSearchResults};
-use kassa_core::ids::{PaymentId, RefundId};
-use kassa_core::refund::{submit_refund_against, Refund, RefundTally};
+use kassa_core::ids::RefundId;
+use kassa_core::refund::submit_refund_against;
 use kassa_core::view;
-use serde::Deserialize;
-use worker::{Result, SqlStorage};
-
-#[derive(Deserialize)]
-struct RefundRow {
-    record: String,
-}
-impl Row for RefundRow {}
-
-fn parse_records<'a>(texts: impl Iterator<Item = &'a str>) -> Result<Vec<Refund>> {
-    texts
-        .map(serde_json::from_str)
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| stored_json("stored refund", &e))
-}
-
-/// Every refund of a payment, oldest first.
-pub fn load_for_payment(sql: &SqlStorage, payment: PaymentId) -> Result<Vec<Refund>> {
-    let rows: Vec<RefundRow> = query(
-        sql,
-        "SELECT record FROM refunds WHERE payment_id = ? ORDER BY created_at, id",
-        vec![payment.to_string().into()],
-    )?;
-    parse_records(rows.iter().map(|r| r.record.as_str()))
-}
-
-/// One refund of a payment, by id.
-pub fn load_one(sql: &SqlStorage, payment: PaymentId, refund_id: &str) -> Result<Option<Refund>> {
-    let rows: Vec<RefundRow> = query(
-        sql,
-        "SELECT record FROM refunds WHERE id = ? AND payment_id = ?",
-        vec![refund_id.into(), payment.to_string().into()],
-    )?;
-    Ok(parse_records(rows.iter().map(|r| r.record.as_str()))?
-        .into_iter()
-        .next())
-}
-
-/// How many refunds a payment has and the total of those in flight or succeeded, summed
-/// in SQL: a refund write reads two numbers, not every stored refund (at most
-/// `MAX_REFUNDS_PER_PAYMENT` of them). The JSON names are `Refund`'s serde names.
-pub fn tally(sql: &SqlStorage, payment: PaymentId) -> Result<RefundTally> {
-    #[derive(Deserialize)]
-    struct Tally {
-        n: i64,
-        submitted: i64,
-    }
-    impl Row for Tally {}
-    let rows: Vec<Tally> = query(
-        sql,
-        "SELECT count(*) AS n, coalesce(sum(CASE
-             WHEN json_extract(record, '$.status') IN ('submitted', 'success')
-             THEN json_extract(record, '$.amount') ELSE 0 END), 0) AS submitted
-         FROM refunds WHERE payment_id = ?",
-        vec![payment.to_string().into()],
-    )?;
-    Ok(rows
-        .first()
-        .map_or_else(RefundTally::default, |t| RefundTally {
-            count: t.n.max(0) as u64,
-            amount_submitted: t.submitted.max(0) as u64,
-        }))
-}
-
-pub fn save(sql: &SqlStorage, refund: &Refund, live: bool) -> Result<()> {
-    let text = serde_json::to_string(refund)
-        .map_err(|e| worker::Error::RustError(format!("serialise refund: {e}")))?;
-    sql.exec(
-        "INSERT INTO refunds (id, payment_id, live, created_at, record) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET record = excluded.record",
-        vec![
-            refund.id().to_string().into(),
-            refund.payment_id().to_string().into(),
-            flag(live),
-            int(refund.created_at().as_millis()),
-            text.into(),
-        ],
-    )?;
-    Ok(())
-}
+use worker::Result;
 
 pub fn create(ctx: &Ctx<'_>, payment_id: &str, body: &[u8]) -> Result<Reply> {
     let Some(mut record) = payments::load(ctx.sql, ctx.live, payment_id)? else {
@@ -169,20 +82,11 @@ pub fn search(ctx: &Ctx<'_>, query_string: &str) -> Result<Reply> {
         Ok(q) => q,
         Err(err) => return Reply::error(&err),
     };
-    let page = search_page(
-        ctx.sql,
-        Table::Refunds,
-        Filter {
-            clauses: vec!["live = ?".to_string()],
-            args: vec![flag(ctx.live)],
-        },
-        (q.from_date, q.to_date),
-        (q.display_size, q.offset()),
-    )?;
+    let page = store::search(ctx.sql, ctx.live, &q)?;
     if let Err(err) = q.check_page_exists(page.total) {
         return Reply::error(&err);
     }
-    let refunds = parse_records(page.records.iter().map(String::as_str))?;
+    let refunds = store::parse_records(page.records.iter().map(String::as_str))?;
     let total = page.total;
     let results = refunds
         .iter()

@@ -16,14 +16,11 @@ use crate::account::context::Reply;
 use crate::account::ops::authorise;
 use crate::account::ops::authorise::confirm_authorised;
 use crate::account::ops::authorise::CardOutcome;
-use crate::account::ops::payments::load;
 use crate::account::ops::payments::new_payment;
 use crate::account::ops::payments::render_with;
-use crate::account::ops::payments::save;
-use crate::account::ops::payments::Created;
-use crate::account::store::sql::int;
-use crate::account::store::sql::query;
-use crate::account::store::sql::Row;
+use crate::account::store::card_tokens;
+use crate::account::store::payments::load;
+use crate::account::store::payments::save;
 use crate::clock;
 use kassa_core::account::ProviderKind;
 use kassa_core::api::create_payment::CreatePaymentRequest;
@@ -35,10 +32,8 @@ use kassa_core::credentials::{ApiKeyMode, PublishableKey};
 use kassa_core::payment::{CardSummary, PaymentInput, PaymentStatus};
 use kassa_core::provider::sandbox;
 use kassa_core::sealed_token::publishable_binding;
-use kassa_core::time::UnixMillis;
 use kassa_core::view::PaymentRecord;
-use serde::Deserialize;
-use worker::{Result, SqlStorage};
+use worker::Result;
 
 /// A payment created in `begin`, with the card to authorise after the section.
 pub struct Pending {
@@ -80,7 +75,7 @@ pub fn begin(
         }
     };
     let hash = token_hash(sealed);
-    if is_spent(ctx.sql, &hash)? {
+    if card_tokens::is_spent(ctx.sql, &hash)? {
         return refuse(&token_used());
     }
     let summary = match CardSummary::of_validated(&card) {
@@ -101,10 +96,7 @@ pub fn begin(
         return refuse(&card_refused(&unsupported));
     }
     let until = spent_until(now);
-    ctx.sql.exec(
-        "INSERT INTO used_card_tokens (hash, expires_at) VALUES (?, ?)",
-        vec![hash.into(), int(until.as_millis())],
-    )?;
+    card_tokens::spend(ctx.sql, &hash, until)?;
     // The alarm prunes the record once the token could not open anyway.
     ctx.wake_by(until);
     let (mut record, created) = new_payment(ctx, request, credential)?;
@@ -165,25 +157,9 @@ pub async fn finish(ctx: &Ctx<'_>, pending: Pending) -> Result<Reply> {
     answer(ctx, &id)
 }
 
-fn is_spent(sql: &SqlStorage, hash: &str) -> Result<bool> {
-    #[derive(Deserialize)]
-    struct Count {
-        n: i64,
-    }
-    impl Row for Count {}
-    let rows: Vec<Count> = query(
-        sql,
-        "SELECT count(*) AS n FROM used_card_tokens WHERE hash = ?",
-        vec![hash.into()],
-    )?;
-    Ok(rows.first().is_some_and(|r| r.n > 0))
-}
-
-/// Forgets spent tokens that could no longer open anyway (run from the alarm).
-pub fn prune(sql: &SqlStorage, now: UnixMillis) -> Result<()> {
-    sql.exec(
-        "DELETE FROM used_card_tokens WHERE expires_at <= ?",
-        vec![int(now.as_millis())],
-    )?;
-    Ok(())
+/// What `POST /v1/payments` did in its synchronous section.
+pub enum Created {
+    Reply(Reply),
+    /// Created with a sealed card: authorise it after the section (`tokenized::finish`).
+    Authorise(Box<Pending>),
 }

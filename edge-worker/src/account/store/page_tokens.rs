@@ -1,4 +1,4 @@
-//! One-time `next_url` tokens for the hosted pages.
+//! One-time `next_url` tokens for the hosted pages, and the payer sessions they open.
 //!
 //! Storage keys a token by its SHA-256 (`consume` looks it up by hash) and also keeps it
 //! sealed (`secrets`, slot `page_token:<payment id>`), so that rendering a payment again
@@ -6,16 +6,19 @@
 //! `PAGE_TOKEN_TTL_MS` and shown again for its first `PAGE_TOKEN_REUSE_MS`; a used or older
 //! one is replaced by a fresh token. The alarm prunes tokens past their lifetime.
 
-use crate::account::context::Ctx;
 use crate::account::store::sql::int;
 use crate::account::store::sql::query;
 use crate::account::store::sql::Row;
 use crate::{clock, secrets};
+use kassa_core::credentials::pay_session;
 use kassa_core::credentials::{parse_page_token, PageToken};
+use kassa_core::ids::AccountId;
 use kassa_core::ids::PaymentId;
+use kassa_core::retention::{alive, PAY_SESSION_TTL_MS};
 use kassa_core::retention::{cutoff, PAGE_TOKEN_REUSE_MS, PAGE_TOKEN_TTL_MS};
+use kassa_core::time::UnixMillis;
 use serde::Deserialize;
-use worker::Result;
+use worker::{Env, Result, SqlStorage};
 
 fn slot(payment: &PaymentId) -> String {
     format!("page_token:{payment}")
@@ -30,12 +33,18 @@ impl Row for Unused {}
 
 /// The payment's page token to show: its newest unused one still within the reuse window,
 /// or else a new one (stored hashed and sealed, its pruning asked of the alarm).
-pub fn for_payment(ctx: &Ctx<'_>, payment: &PaymentId) -> Result<PageToken> {
+/// A new token's row is pruned by the alarm once it is past its lifetime: the caller is
+/// given that time to wake by (`None` when an unused token was shown again).
+pub fn for_payment(
+    env: &Env,
+    sql: &SqlStorage,
+    account_id: AccountId,
+    payment: &PaymentId,
+) -> Result<(PageToken, Option<UnixMillis>)> {
     let now = clock::now();
-    let account = ctx.account.id.to_string();
-    let env = ctx.object.env();
+    let account = account_id.to_string();
     let rows: Vec<Unused> = query(
-        ctx.sql,
+        sql,
         "SELECT hash, sealed FROM page_tokens
          WHERE payment_id = ? AND used_at IS NULL AND sealed IS NOT NULL AND created_at > ?
          ORDER BY created_at DESC LIMIT 1",
@@ -51,10 +60,10 @@ pub fn for_payment(ctx: &Ctx<'_>, payment: &PaymentId) -> Result<PageToken> {
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .and_then(|text| parse_page_token(&text).ok());
         if let Some(token) = opened.filter(|t| t.hash().to_hex() == row.hash) {
-            return Ok(token);
+            return Ok((token, None));
         }
     }
-    let token = PageToken::generate(ctx.account.id, clock::random()?);
+    let token = PageToken::generate(account_id, clock::random()?);
     // Without a storage key the token is still issued (creating payments must not depend
     // on it), only never shown again: stored as its hash alone, as before sealing.
     let sealed = match secrets::seal(env, &account, &slot(payment), token.expose().as_bytes()) {
@@ -64,7 +73,7 @@ pub fn for_payment(ctx: &Ctx<'_>, payment: &PaymentId) -> Result<PageToken> {
             None
         }
     };
-    ctx.sql.exec(
+    sql.exec(
         "INSERT INTO page_tokens (hash, payment_id, created_at, sealed) VALUES (?, ?, ?, ?)",
         vec![
             token.hash().to_hex().into(),
@@ -73,6 +82,88 @@ pub fn for_payment(ctx: &Ctx<'_>, payment: &PaymentId) -> Result<PageToken> {
             sealed.into(),
         ],
     )?;
-    ctx.wake_by(now.plus(PAGE_TOKEN_TTL_MS));
-    Ok(token)
+    Ok((token, Some(now.plus(PAGE_TOKEN_TTL_MS))))
+}
+
+/// A stored instant (SQLite's i64) as the core's type.
+fn stored_ms(value: i64) -> UnixMillis {
+    UnixMillis(value.max(0) as u64)
+}
+
+#[derive(Deserialize)]
+struct TokenRow {
+    payment_id: String,
+    created_at: i64,
+    used_at: Option<i64>,
+}
+
+impl Row for TokenRow {}
+
+/// What presenting a one-time page token did.
+pub enum Consumed {
+    Unknown,
+    /// Used before: the payment it was for.
+    Used(String),
+    /// Used now: a new session on the payment's pages.
+    Fresh {
+        payment_id: String,
+        secret: String,
+    },
+}
+
+/// Marks `token` used and starts a session for its payment, in one synchronous stretch.
+pub fn consume(sql: &SqlStorage, token: &PageToken) -> Result<Consumed> {
+    let rows: Vec<TokenRow> = query(
+        sql,
+        "SELECT payment_id, created_at, used_at FROM page_tokens WHERE hash = ?",
+        vec![token.hash().to_hex().into()],
+    )?;
+    let now = clock::now();
+    // Past its lifetime a token is refused even before the alarm prunes it.
+    let Some(row) = rows
+        .into_iter()
+        .find(|r| alive(stored_ms(r.created_at), PAGE_TOKEN_TTL_MS, now))
+    else {
+        return Ok(Consumed::Unknown);
+    };
+    if row.used_at.is_some() {
+        return Ok(Consumed::Used(row.payment_id));
+    }
+    sql.exec(
+        "UPDATE page_tokens SET used_at = ? WHERE hash = ?",
+        vec![int(now.as_millis()), token.hash().to_hex().into()],
+    )?;
+    let secret = pay_session::secret(clock::random()?);
+    sql.exec(
+        "INSERT INTO pay_sessions (hash, payment_id, created_at) VALUES (?, ?, ?)",
+        vec![
+            pay_session::hash(&secret).into(),
+            row.payment_id.clone().into(),
+            int(now.as_millis()),
+        ],
+    )?;
+    Ok(Consumed::Fresh {
+        payment_id: row.payment_id,
+        secret,
+    })
+}
+
+/// Whether `secret` is a live payer session on `payment`'s pages.
+pub fn session_is_for(sql: &SqlStorage, secret: &str, payment: &str) -> Result<bool> {
+    #[derive(Deserialize)]
+    struct S {
+        payment_id: String,
+        created_at: i64,
+    }
+    impl Row for S {}
+    let rows: Vec<S> = query(
+        sql,
+        "SELECT payment_id, created_at FROM pay_sessions WHERE hash = ?",
+        vec![pay_session::hash(secret).into()],
+    )?;
+    // A session past its lifetime is over, whether or not the alarm has pruned it yet.
+    let now = clock::now();
+    Ok(rows.iter().any(|r| {
+        r.payment_id == payment && alive(stored_ms(r.created_at), PAY_SESSION_TTL_MS, now)
+    }))
 }
