@@ -14,11 +14,11 @@ mod store;
 pub use object::AccountObject;
 pub use ops::authorise::sealing_key;
 
-use handlers::{checkout, v1, webhook_admin};
+use handlers::{checkout, public_key, v1, webhook_admin};
 use object::Account;
-use ops::{delivery, payments, provider_jobs, webhooks};
+use ops::{delivery, payments, provider_jobs};
 use store::keys::KeyTable;
-use store::{card_tokens, credentials, idempotency, retention, schema, sql};
+use store::{card_tokens, credentials, idempotency, retention, schema};
 
 use crate::{clock, http};
 use kassa_core::account::{apply_patch, AccountConfig, ProviderKind};
@@ -30,7 +30,6 @@ use kassa_core::ids::AccountId;
 use kassa_core::provider::Credentials;
 use kassa_core::rate_limit::AccountLimiter;
 use serde::Deserialize;
-use sql::{query, Row};
 use std::cell::{Cell, RefCell};
 use worker::{DurableObject, Env, Method, Request, Response, Result, SqlStorage, State};
 
@@ -168,13 +167,6 @@ fn settings_view<'a>(
     })
 }
 
-#[derive(Deserialize)]
-struct AccountRow {
-    id: String,
-    config: String,
-}
-impl Row for AccountRow {}
-
 /// What a presented API key is worth.
 enum Auth {
     /// One of the account's keys, not revoked: its mode decides which data it sees.
@@ -187,21 +179,7 @@ enum Auth {
 
 impl AccountObject {
     fn load_account(&self, sql: &SqlStorage) -> Result<Option<Account>> {
-        if !schema::exists(sql)? {
-            return Ok(None);
-        }
-        schema::migrate(sql)?;
-        let rows: Vec<AccountRow> = query(sql, "SELECT id, config FROM account", vec![])?;
-        let Some(row) = rows.into_iter().next() else {
-            return Ok(None);
-        };
-        let id = row
-            .id
-            .parse()
-            .map_err(|_| worker::Error::RustError("stored account id is invalid".into()))?;
-        let config = serde_json::from_str(&row.config)
-            .map_err(|e| sql::stored_json("stored account config", &e))?;
-        Ok(Some(Account { id, config }))
+        store::account::load(sql)
     }
 
     async fn handle(&self, mut req: Request) -> Result<Response> {
@@ -310,9 +288,7 @@ impl AccountObject {
                     if let Some(creds) = &credentials {
                         credentials::store(&self.env, &sql, account.id, creds)?;
                     }
-                    let text = serde_json::to_string(&change.config)
-                        .map_err(|e| worker::Error::RustError(e.to_string()))?;
-                    sql.exec("UPDATE account SET config = ?", vec![text.into()])?;
+                    store::account::save_config(&sql, &change.config)?;
                     self.limiter.borrow_mut().limits_changed();
                     http::json(200, &settings_view(&sql, &account.id, &change.config)?)
                 }
@@ -373,7 +349,7 @@ impl AccountObject {
         }
         if path == format!("/webhooks/accounts/{}/public-key", account.id) && method == Method::Get
         {
-            return webhooks::public_key_response(&sql, &account);
+            return public_key::public_key_response(&sql, &account);
         }
         if path == webhook_admin::PREFIX || path.starts_with(&format!("{}/", webhook_admin::PREFIX))
         {
@@ -400,24 +376,14 @@ impl AccountObject {
             return http::api_error(&ApiError::invalid("account_id", "Not an account id"));
         };
         schema::migrate(sql)?;
-        let existing: Vec<AccountRow> = query(sql, "SELECT id, config FROM account", vec![])?;
-        if !existing.is_empty() {
+        if store::account::has_row(sql)? {
             // Ids are 80 random bits, so this is a retry of the same creation, not a clash.
             return http::api_error(&ApiError::with_description(
                 kassa_core::api::error::ErrorCode::P0191,
                 "This account already exists",
             ));
         }
-        let config = serde_json::to_string(&AccountConfig::default())
-            .map_err(|e| worker::Error::RustError(e.to_string()))?;
-        sql.exec(
-            "INSERT INTO account (id, created_at, config) VALUES (?, ?, ?)",
-            vec![
-                id.to_string().into(),
-                sql::int(clock::now().as_millis()),
-                config.into(),
-            ],
-        )?;
+        store::account::insert(sql, id)?;
         let key = self.keys.issue(sql, id, false)?;
         http::json(
             201,

@@ -6,7 +6,6 @@ use crate::account::store::keys::KeyTable;
 use crate::clock;
 use kassa_core::account::AccountConfig;
 use kassa_core::credentials::ApiKeyMode;
-use kassa_core::ids::AccountId;
 use kassa_core::rate_limit::{self, AccountLimiter};
 use kassa_core::time::UnixMillis;
 use std::cell::{Cell, RefCell};
@@ -29,11 +28,7 @@ pub struct AccountObject {
     pub(super) alarm_at: Cell<Option<i64>>,
 }
 
-/// The account this object holds, loaded per request (reads are local and cheap).
-pub struct Account {
-    pub id: AccountId,
-    pub config: AccountConfig,
-}
+pub use crate::account::store::account::Account;
 
 impl AccountObject {
     pub fn sql(&self) -> SqlStorage {

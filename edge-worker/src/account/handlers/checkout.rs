@@ -11,11 +11,9 @@ use crate::account::object::Account;
 use crate::account::object::AccountObject;
 use crate::account::ops::authorise;
 use crate::account::ops::authorise::CardOutcome;
-use crate::account::ops::authorise::{confirm_authorised, drive};
-use crate::account::ops::provider_jobs;
+use crate::account::ops::payer::{self, confirm_authorised};
 use crate::account::store::page_tokens::{consume, session_is_for, Consumed};
 use crate::account::store::payments::load_either_mode;
-use crate::account::store::payments::save;
 use crate::checkout_pages::{self as page, Embed, Outcome, Prefill, Sealing, Summary};
 use crate::{clock, http};
 use kassa_core::card::{self, card_details_unreadable, CardFieldError, CardInput, ExpiryInput};
@@ -23,7 +21,7 @@ use kassa_core::credentials::pay_session;
 use kassa_core::credentials::{ApiKeyMode, PageToken, PublishableKey};
 use kassa_core::language::Language;
 use kassa_core::money::{format_amount, Currency};
-use kassa_core::payment::{CardSummary, ExternalStatus, PaymentInput, PaymentStatus, StateCode};
+use kassa_core::payment::{CardSummary, ExternalStatus, PaymentStatus, StateCode};
 use kassa_core::retention::pay_session_max_age_seconds;
 use kassa_core::sealed_token::{
     open_card, payment_binding, publishable_binding, SealingSecretKey, TokenError,
@@ -151,11 +149,7 @@ pub fn open_embed(
         return page::link_not_valid();
     };
     let now = clock::now();
-    if let Ok(events) = record.payment.apply(PaymentInput::PageOpened, now) {
-        if !events.is_empty() {
-            save(sql, &record, &events)?;
-        }
-    }
+    payer::open(sql, &mut record, now)?;
     if record.payment.status() != PaymentStatus::Started || record.payment.is_expiry_due(now) {
         return page::link_not_valid();
     }
@@ -332,6 +326,14 @@ fn show(
     prefill: &Prefill<'_>,
 ) -> Result<Response> {
     let now = clock::now();
+    // The first visit starts the payment (and its `card_payment_started` event); reloads
+    // change nothing.
+    if matches!(
+        record.payment.status(),
+        PaymentStatus::Created | PaymentStatus::Started
+    ) {
+        payer::open(sql, &mut record, now)?;
+    }
     let base = pay_path(account, &record.payment.id().to_string());
     let (amount, language) = summary(&record);
     let description = record.payment.description().to_string();
@@ -343,13 +345,6 @@ fn show(
     };
     match record.payment.status() {
         PaymentStatus::Created | PaymentStatus::Started => {
-            // The first visit starts the payment (and its `card_payment_started` event);
-            // reloads change nothing.
-            if let Ok(events) = record.payment.apply(PaymentInput::PageOpened, now) {
-                if !events.is_empty() {
-                    save(sql, &record, &events)?;
-                }
-            }
             if record.payment.is_expiry_due(now) {
                 return expired(&s, &record);
             }
@@ -521,13 +516,7 @@ async fn cancel(
     account: &Account,
     mut record: PaymentRecord,
 ) -> Result<Response> {
-    let now = clock::now();
-    if let Ok(mut events) = record.payment.apply(PaymentInput::PayerCancelled, now) {
-        let job =
-            provider_jobs::settle_payment(object, sql, account, &mut record, &mut events, now)?;
-        save(sql, &record, &events)?;
-        drive(object, sql, account, job).await;
-    }
+    payer::cancel(object, sql, account, &mut record).await?;
     page::see_other(&pay_path(account, &record.payment.id().to_string()))
 }
 

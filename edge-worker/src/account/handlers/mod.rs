@@ -2,5 +2,6 @@
 //! pages, `/admin/webhooks`). They parse, call operations and render; they never write SQL.
 
 pub mod checkout;
+pub mod public_key;
 pub mod v1;
 pub mod webhook_admin;

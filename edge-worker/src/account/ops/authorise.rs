@@ -18,6 +18,7 @@ use crate::account::ops::provider_jobs;
 use crate::account::ops::provider_jobs::apply_authorised;
 use crate::account::ops::provider_jobs::payment_key;
 use crate::account::ops::provider_jobs::payment_ref;
+use crate::account::store::jobs;
 use crate::account::store::payments::load;
 use crate::account::store::payments::save;
 use crate::{clock, provider};
@@ -107,7 +108,7 @@ pub async fn authorise(
     };
     let key = payment_key(&id);
     save(sql, &record, &events)?;
-    provider_jobs::enqueue(sql, &key, &id, None, record.live, now.plus(LEASE_MS))?;
+    jobs::enqueue(sql, &key, &id, None, record.live, now.plus(LEASE_MS))?;
     // Armed before the call: if this invocation dies during it, the alarm finds the job
     // when the lease ends and asks the provider what happened.
     object.wake_by(now.plus(LEASE_MS)).await?;
@@ -126,13 +127,13 @@ pub async fn authorise(
         }
         if record.payment.status().authorisation_in_flight() {
             // Unknown: ask the provider soon rather than after the whole lease.
-            provider_jobs::enqueue(sql, &key, &id, None, record.live, now)?;
-            provider_jobs::set_due(sql, &key, now.plus(retry_delay_ms(1)))?;
+            jobs::enqueue(sql, &key, &id, None, record.live, now)?;
+            jobs::set_due(sql, &key, now.plus(retry_delay_ms(1)))?;
         } else {
-            provider_jobs::remove(sql, &key)?;
+            jobs::remove(sql, &key)?;
         }
     }
-    if let Some(at) = provider_jobs::next_due(sql)? {
+    if let Some(at) = jobs::next_due(sql)? {
         object.wake_by(at).await?;
     }
     Ok(CardOutcome::Done)
@@ -147,39 +148,6 @@ pub fn sealing_key(env: &worker::Env) -> Option<SealingSecretKey> {
         Err(_) => {
             worker::console_error!("CARD_SEALING_KEY is not a base64url X25519 key");
             None
-        }
-    }
-}
-
-/// The payer's confirmation of an authorised payment: captures now (delayed-capture
-/// payments wait for `/capture`). `false` if the payment was not waiting for it.
-pub async fn confirm_authorised(
-    object: &AccountObject,
-    sql: &SqlStorage,
-    account: &Account,
-    record: &mut PaymentRecord,
-) -> Result<bool> {
-    let now = clock::now();
-    let Ok(mut events) = record.payment.apply(PaymentInput::PayerConfirmed, now) else {
-        return Ok(false);
-    };
-    let job = provider_jobs::settle_payment(object, sql, account, record, &mut events, now)?;
-    save(sql, record, &events)?;
-    drive(object, sql, account, job).await;
-    Ok(true)
-}
-
-/// Makes the provider call a page's change queued, after its section. The payer's page
-/// does not depend on it: a failure is the alarm's to retry.
-pub async fn drive(
-    object: &AccountObject,
-    sql: &SqlStorage,
-    account: &Account,
-    job: Option<String>,
-) {
-    if let Some(key) = job {
-        if let Err(err) = provider_jobs::drive(object, sql, account, &key).await {
-            worker::console_error!("provider job failed: {err}");
         }
     }
 }

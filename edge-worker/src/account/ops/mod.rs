@@ -6,6 +6,7 @@
 pub mod authorise;
 pub mod create;
 pub mod delivery;
+pub mod payer;
 pub mod payments;
 pub mod provider_jobs;
 pub mod refunds;

@@ -7,6 +7,7 @@
 use crate::account::context::{Ctx, Reply};
 use crate::account::object::{Account, AccountObject};
 use crate::account::ops::provider_jobs;
+use crate::account::store::jobs;
 use crate::account::store::payments::{self as store, load, save};
 use crate::account::store::sql::stored_json;
 use crate::account::store::{credentials, page_tokens, refunds};
@@ -271,7 +272,7 @@ fn expire_one(
         ExpiryOutcome::NeedsStatusQuery => {
             let id = record.payment.id().to_string();
             let key = provider_jobs::payment_key(&id);
-            provider_jobs::enqueue(sql, &key, &id, None, record.live, now)?;
+            jobs::enqueue(sql, &key, &id, None, record.live, now)?;
         }
         ExpiryOutcome::NoDeadline | ExpiryOutcome::NotYetDue { .. } => {}
     }

@@ -14,8 +14,8 @@
 use crate::account::context::Ctx;
 use crate::account::context::Reply;
 use crate::account::ops::authorise;
-use crate::account::ops::authorise::confirm_authorised;
 use crate::account::ops::authorise::CardOutcome;
+use crate::account::ops::payer::confirm_authorised;
 use crate::account::ops::payments::new_payment;
 use crate::account::ops::payments::render_with;
 use crate::account::store::card_tokens;

@@ -21,7 +21,7 @@ use crate::{clock, secrets};
 use kassa_core::api::error::{ApiError, ErrorCode};
 use kassa_core::ids::WebhookId;
 use kassa_core::webhook::{self, MessageQuery, SigningKeyView, Webhook, MAX_WEBHOOKS};
-use worker::{Method, Result, SqlStorage};
+use worker::{Method, Result};
 
 /// `/v1/webhooks…`, after the key, idempotency and rate limits were handled by `v1`.
 pub fn handle(
@@ -271,25 +271,6 @@ fn resend(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
         return Reply::error(&ApiError::not_found());
     };
     Reply::json(202, &row.summary(ctx.origin))
-}
-
-/// `GET /webhooks/accounts/{account}/public-key` (unauthenticated): the account's ed25519
-/// public key for `v1a` signatures, or 404 before its first webhook made one.
-pub fn public_key_response(
-    sql: &SqlStorage,
-    account: &crate::account::object::Account,
-) -> Result<worker::Response> {
-    match public_key(sql)? {
-        Some(key) => crate::http::json(
-            200,
-            &serde_json::json!({
-                "account_id": account.id.to_string(),
-                "algorithm": "ed25519",
-                "public_key": key,
-            }),
-        ),
-        None => crate::http::api_error(&ApiError::not_found()),
-    }
 }
 
 fn internal(what: &str, err: impl core::fmt::Display) -> worker::Error {
