@@ -5,7 +5,7 @@
 use crate::account::store::keys::KeyTable;
 use crate::clock;
 use kassa_core::account::AccountConfig;
-use kassa_core::credentials::ApiKeyMode;
+use kassa_core::credentials::{ApiKeyMode, ParsedApiKey};
 use kassa_core::rate_limit::{self, AccountLimiter};
 use kassa_core::time::UnixMillis;
 use std::cell::{Cell, RefCell};
@@ -79,4 +79,35 @@ impl AccountObject {
             .borrow_mut()
             .take(mode, request, config.rate_limits, clock::now())
     }
+
+    /// Checks a presented API key against the account's keys (in memory once read: an
+    /// unknown key costs no storage read). A failure draws from the failed-authentication
+    /// bucket, which no valid key touches: a flood of forged keys is answered 429 once it
+    /// is empty, and the account's real keys keep working throughout.
+    pub fn authenticate(&self, sql: &SqlStorage, key: Option<&ParsedApiKey>) -> Result<Auth> {
+        if let Some(key) = key {
+            if let Some(mode) = self.keys.verify(sql, key)? {
+                return Ok(Auth::Valid(mode));
+            }
+        }
+        Ok(self.failed_auth())
+    }
+
+    /// Records a failed authentication: refused (401), or 429 once there have been too many.
+    pub fn failed_auth(&self) -> Auth {
+        match self.limiter.borrow_mut().take_failed_auth(clock::now()) {
+            Ok(()) => Auth::Refused,
+            Err(retry_after) => Auth::TooMany(retry_after),
+        }
+    }
+}
+
+/// What a presented API key is worth.
+pub enum Auth {
+    /// One of the account's keys, not revoked: its mode decides which data it sees.
+    Valid(ApiKeyMode),
+    /// Missing, unknown, revoked or of the wrong mode: 401.
+    Refused,
+    /// Refused, after too many failures: 429 with `Retry-After` (seconds).
+    TooMany(u64),
 }

@@ -1,7 +1,8 @@
-//! Webhooks inside the account object: the `/v1/webhooks` management API, the enqueueing of
-//! messages with the payment writes that cause them, and the account's signing keys.
+//! The `/v1/webhooks` operations (also behind `/admin/webhooks`): create, list, update,
+//! reveal and rotate signing secrets, list, inspect and resend messages. Their rows, and the
+//! enqueueing of messages with the payment writes that cause them, are `store::webhooks`.
 //!
-//! Every handler here is one synchronous section (no `await`): read, apply
+//! Every operation here is one synchronous section (no `await`): read, apply
 //! `kassa_core::webhook`, write. Signing secrets are stored sealed with
 //! `STORAGE_ENCRYPTION_KEY` (`crate::secrets`), bound to the account and to the slot
 //! `webhook:<id>`; the account's ed25519 key to `webhook_ed25519`.
@@ -9,13 +10,9 @@
 use crate::account::context::Ctx;
 use crate::account::context::Reply;
 use crate::account::object::AccountObject;
-use crate::account::store::search::count;
-use crate::account::store::sql::flag;
-use crate::account::store::sql::int;
-use crate::account::store::sql::query;
 use crate::account::store::webhooks::{
-    attempt_views, ensure_signing_key, load, load_message, new_secret, public_key, save_record,
-    secret_slot, store_delivery, MessageRow, WebhookRow, MESSAGE_COLUMNS, WEBHOOK_COLUMNS,
+    self as store, attempt_views, ensure_signing_key, load, load_message, new_secret, public_key,
+    save_record, secret_slot, store_delivery,
 };
 use crate::{clock, secrets};
 use kassa_core::api::error::{ApiError, ErrorCode};
@@ -62,11 +59,7 @@ fn create(object: &AccountObject, ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply> {
         Ok(hook) => hook,
         Err(err) => return Reply::error(&err),
     };
-    let existing = count(
-        ctx.sql,
-        "SELECT count(*) AS n FROM webhooks WHERE live = ?",
-        vec![flag(ctx.live)],
-    )?;
+    let existing = store::count_of_mode(ctx.sql, ctx.live)?;
     if existing >= MAX_WEBHOOKS {
         return Reply::error(&ApiError::with_description(
             ErrorCode::P0102,
@@ -82,25 +75,12 @@ fn create(object: &AccountObject, ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply> {
         new_secret()?.as_bytes(),
     )?;
     let text = serde_json::to_string(&hook).map_err(|e| internal("serialise webhook", e))?;
-    ctx.sql.exec(
-        "INSERT INTO webhooks (id, live, created_at, record, secret) VALUES (?, ?, ?, ?, ?)",
-        vec![
-            id.to_string().into(),
-            flag(ctx.live),
-            int(now.as_millis()),
-            text.into(),
-            sealed.into(),
-        ],
-    )?;
+    store::insert(ctx.sql, &id.to_string(), ctx.live, now, text, sealed)?;
     Reply::json(201, &view_of(ctx, &hook))
 }
 
 fn list(ctx: &Ctx<'_>) -> Result<Reply> {
-    let rows: Vec<WebhookRow> = query(
-        ctx.sql,
-        &format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE live = ? ORDER BY created_at, id"),
-        vec![flag(ctx.live)],
-    )?;
+    let rows = store::all(ctx.sql, ctx.live)?;
     let results = rows
         .iter()
         .map(|r| r.webhook().map(|h| view_of(ctx, &h)))
@@ -158,15 +138,7 @@ fn rotate(object: &AccountObject, ctx: &Ctx<'_>, id: &str, body: &[u8]) -> Resul
         Some((text, until)) => (Some(seal(text)?), Some(until.as_millis() as i64)),
         None => (None, None),
     };
-    ctx.sql.exec(
-        "UPDATE webhooks SET secret = ?, previous_secret = ?, previous_until = ? WHERE id = ?",
-        vec![
-            seal(&ring.current)?.into(),
-            previous.into(),
-            until.into(),
-            id.into(),
-        ],
-    )?;
+    store::save_secrets(ctx.sql, id, seal(&ring.current)?, previous, until)?;
     Reply::json(200, &SigningKeyView::new(&ring, now, public_key(ctx.sql)?))
 }
 
@@ -178,28 +150,7 @@ fn messages(ctx: &Ctx<'_>, id: &str, query_string: &str) -> Result<Reply> {
         Ok(q) => q,
         Err(err) => return Reply::error(&err),
     };
-    let (condition, mut args) = match q.status {
-        Some(status) => (
-            "webhook_id = ? AND status = ?",
-            vec![id.into(), status.as_str().into()],
-        ),
-        None => ("webhook_id = ?", vec![id.into()]),
-    };
-    let total = count(
-        ctx.sql,
-        &format!("SELECT count(*) AS n FROM webhook_messages WHERE {condition}"),
-        args.clone(),
-    )?;
-    args.push(int(q.display_size));
-    args.push(int(q.offset()));
-    let rows: Vec<MessageRow> = query(
-        ctx.sql,
-        &format!(
-            "SELECT {MESSAGE_COLUMNS} FROM webhook_messages WHERE {condition}
-             ORDER BY created_at DESC, sequence DESC, id DESC LIMIT ? OFFSET ?"
-        ),
-        args,
-    )?;
+    let (total, rows) = store::messages_page(ctx.sql, id, &q)?;
     let results: Vec<_> = rows.iter().map(|r| r.summary(ctx.origin)).collect();
     let list_url = format!("{}/v1/webhooks/{id}/messages", ctx.origin);
     Reply::json(

@@ -3,6 +3,7 @@
 //! write's own synchronous section.
 
 use crate::account::store::refunds;
+use crate::account::store::search::count;
 use crate::account::store::sql::{flag, int, query, stored_json, Row};
 use crate::{clock, secrets};
 use kassa_core::event::PaymentEvent;
@@ -10,7 +11,7 @@ use kassa_core::ids::MessageId;
 use kassa_core::time::UnixMillis;
 use kassa_core::view::{self, LinkContext, PaymentRecord};
 use kassa_core::webhook::delivery::{Delivery, MessageStatus};
-use kassa_core::webhook::{message_body, SecretRing, Webhook};
+use kassa_core::webhook::{message_body, MessageQuery, SecretRing, Webhook};
 use kassa_core::webhook_signature::{WebhookSecret, WebhookSigningKey};
 use serde::Deserialize;
 use worker::{Env, Result, SqlStorage};
@@ -334,4 +335,173 @@ pub fn attempt_views(sql: &SqlStorage, message_id: &str) -> Result<Vec<serde_jso
             })
         })
         .collect())
+}
+
+/// Stores a new webhook with its sealed secret.
+pub fn insert(
+    sql: &SqlStorage,
+    id: &str,
+    live: bool,
+    now: UnixMillis,
+    record: String,
+    sealed_secret: String,
+) -> Result<()> {
+    sql.exec(
+        "INSERT INTO webhooks (id, live, created_at, record, secret) VALUES (?, ?, ?, ?, ?)",
+        vec![
+            id.into(),
+            flag(live),
+            int(now.as_millis()),
+            record.into(),
+            sealed_secret.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The mode's webhooks, oldest first.
+pub fn all(sql: &SqlStorage, live: bool) -> Result<Vec<WebhookRow>> {
+    query(
+        sql,
+        &format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE live = ? ORDER BY created_at, id"),
+        vec![flag(live)],
+    )
+}
+
+/// Replaces a webhook's sealed secrets (the current one, and the previous one with the
+/// end of its overlap).
+pub fn save_secrets(
+    sql: &SqlStorage,
+    id: &str,
+    current: String,
+    previous: Option<String>,
+    until: Option<i64>,
+) -> Result<()> {
+    sql.exec(
+        "UPDATE webhooks SET secret = ?, previous_secret = ?, previous_until = ? WHERE id = ?",
+        vec![current.into(), previous.into(), until.into(), id.into()],
+    )?;
+    Ok(())
+}
+
+/// One page of a webhook's messages, newest first, and how many match in all.
+pub fn messages_page(
+    sql: &SqlStorage,
+    id: &str,
+    q: &MessageQuery,
+) -> Result<(u64, Vec<MessageRow>)> {
+    let (condition, mut args) = match q.status {
+        Some(status) => (
+            "webhook_id = ? AND status = ?",
+            vec![id.into(), status.as_str().into()],
+        ),
+        None => ("webhook_id = ?", vec![id.into()]),
+    };
+    let total = count(
+        sql,
+        &format!("SELECT count(*) AS n FROM webhook_messages WHERE {condition}"),
+        args.clone(),
+    )?;
+    args.push(int(q.display_size));
+    args.push(int(q.offset()));
+    let rows: Vec<MessageRow> = query(
+        sql,
+        &format!(
+            "SELECT {MESSAGE_COLUMNS} FROM webhook_messages WHERE {condition}
+             ORDER BY created_at DESC, sequence DESC, id DESC LIMIT ? OFFSET ?"
+        ),
+        args,
+    )?;
+    Ok((total, rows))
+}
+
+/// How many webhooks the mode has.
+pub fn count_of_mode(sql: &SqlStorage, live: bool) -> Result<u64> {
+    count(
+        sql,
+        "SELECT count(*) AS n FROM webhooks WHERE live = ?",
+        vec![flag(live)],
+    )
+}
+
+/// The messages due by `now`, a fair pick in rounds: each webhook's oldest due message
+/// (`turn` 1), then each one's next, at most `per_webhook` of each and `limit` in all.
+/// Within a round, first attempts go before retries and live webhooks before test ones. A
+/// receiver that never answers therefore holds back only its own retries: never another
+/// webhook's new messages, however many of its own are due.
+pub fn due_messages(
+    sql: &SqlStorage,
+    now: UnixMillis,
+    per_webhook: u64,
+    limit: u64,
+) -> Result<Vec<MessageRow>> {
+    query(
+        sql,
+        &format!(
+            "SELECT {MESSAGE_COLUMNS} FROM (
+               SELECT m.*, coalesce(w.live, 0) AS live, row_number() OVER (
+                   PARTITION BY m.webhook_id ORDER BY m.next_attempt_at, m.created_at, m.sequence
+                 ) AS turn
+               FROM webhook_messages m LEFT JOIN webhooks w ON w.id = m.webhook_id
+               WHERE m.status = 'pending' AND m.next_attempt_at <= ?
+             ) WHERE turn <= ?
+             ORDER BY turn, attempts > 0, live DESC, next_attempt_at, created_at, sequence
+             LIMIT ?"
+        ),
+        vec![int(now.as_millis()), int(per_webhook), int(limit)],
+    )
+}
+
+/// A message by id.
+pub fn message(sql: &SqlStorage, id: &str) -> Result<Option<MessageRow>> {
+    let rows: Vec<MessageRow> = query(
+        sql,
+        &format!("SELECT {MESSAGE_COLUMNS} FROM webhook_messages WHERE id = ?"),
+        vec![id.into()],
+    )?;
+    Ok(rows.into_iter().next())
+}
+
+/// Records one delivery attempt of a message.
+pub fn record_attempt(
+    sql: &SqlStorage,
+    message_id: &str,
+    attempt: u32,
+    at: UnixMillis,
+    status_code: Option<u16>,
+    failure: Option<String>,
+    response_ms: u64,
+) -> Result<()> {
+    sql.exec(
+        "INSERT OR REPLACE INTO webhook_attempts
+            (message_id, attempt, at, status_code, failure, response_ms)
+         VALUES (?, ?, ?, ?, ?, ?)",
+        vec![
+            message_id.into(),
+            int(u64::from(attempt)),
+            int(at.as_millis()),
+            status_code.map(i64::from).into(),
+            failure.into(),
+            int(response_ms),
+        ],
+    )?;
+    Ok(())
+}
+
+/// When the earliest pending message is due.
+pub fn next_due(sql: &SqlStorage) -> Result<Option<UnixMillis>> {
+    #[derive(Deserialize)]
+    struct Next {
+        at: Option<i64>,
+    }
+    impl Row for Next {}
+    let rows: Vec<Next> = query(
+        sql,
+        "SELECT min(next_attempt_at) AS at FROM webhook_messages WHERE status = 'pending'",
+        vec![],
+    )?;
+    Ok(rows
+        .into_iter()
+        .find_map(|n| n.at)
+        .map(|at| UnixMillis(at.max(0) as u64)))
 }
