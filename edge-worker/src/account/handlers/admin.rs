@@ -1,19 +1,16 @@
 //! The admin API's side inside the object (`/_internal/…`, reached only through `routes`,
 //! which checks the admin token): creating the account, its API keys and its settings.
 
-use crate::account::object::Account;
-use crate::account::object::AccountObject;
+use crate::account::object::{Account, AccountObject};
 use crate::account::store::{self, credentials, schema};
 use crate::http;
-use kassa_core::account::AccountConfig;
-use kassa_core::account::{apply_patch, ProviderKind};
+use kassa_core::account::{apply_patch, AccountConfig, ProviderKind};
 use kassa_core::api::error::ApiError;
 use kassa_core::credentials::{ApiKeyMode, PublishableKey};
 use kassa_core::ids::AccountId;
 use kassa_core::provider::Credentials;
 use serde::Deserialize;
-use worker::{Method, Request};
-use worker::{Response, Result, SqlStorage};
+use worker::{Method, Request, Response, Result, SqlStorage};
 
 /// The internal paths the stateless worker uses for admin operations. They are only
 /// reachable through `routes`, which checks the admin token first.

@@ -7,18 +7,16 @@
 //! and security codes are used for the authorisation and then dropped: never logged,
 //! never stored.
 
-use crate::account::object::Account;
-use crate::account::object::AccountObject;
+use crate::account::object::{Account, AccountObject};
 use crate::account::ops::authorise;
 use crate::account::ops::authorise::CardOutcome;
-use crate::account::ops::payer::{self, confirm_authorised};
-use crate::account::store::page_tokens::{consume, session_is_for, Consumed};
+use crate::account::ops::payer::{self, confirm_authorised, consume, Consumed};
+use crate::account::store::page_tokens::session_is_for;
 use crate::account::store::payments::load_either_mode;
 use crate::checkout_pages::{self as page, Embed, Outcome, Prefill, Sealing, Summary};
 use crate::{clock, http};
 use kassa_core::card::{self, card_details_unreadable, CardFieldError, CardInput, ExpiryInput};
-use kassa_core::credentials::pay_session;
-use kassa_core::credentials::{ApiKeyMode, PageToken, PublishableKey};
+use kassa_core::credentials::{pay_session, ApiKeyMode, PageToken, PublishableKey};
 use kassa_core::language::Language;
 use kassa_core::money::{format_amount, Currency};
 use kassa_core::payment::{CardSummary, ExternalStatus, PaymentStatus, StateCode};

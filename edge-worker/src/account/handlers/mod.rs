@@ -6,6 +6,7 @@ pub mod checkout;
 pub mod public_key;
 pub mod v1;
 pub mod webhook_admin;
+pub mod webhooks;
 
 use crate::account::handlers::admin::{INTERNAL_CONFIG, INTERNAL_INIT, INTERNAL_KEYS};
 use crate::account::object::{AccountObject, Auth};

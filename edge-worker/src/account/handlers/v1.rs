@@ -2,15 +2,10 @@
 //! `Idempotency-Key` handling, rate limits, then the operation.
 
 use crate::account::context::{Ctx, Reply};
-use crate::account::object::Account;
-use crate::account::object::AccountObject;
-use crate::account::ops::create;
-use crate::account::ops::payments;
-use crate::account::ops::provider_jobs;
-use crate::account::ops::refunds;
-use crate::account::ops::tokenized;
+use crate::account::handlers::webhooks;
+use crate::account::object::{Account, AccountObject};
 use crate::account::ops::tokenized::Created;
-use crate::account::ops::webhooks;
+use crate::account::ops::{create, payments, provider_jobs, refunds, tokenized};
 use crate::account::store::idempotency;
 use crate::{clock, http};
 use kassa_core::api::error::ApiError;

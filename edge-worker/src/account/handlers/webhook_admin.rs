@@ -8,9 +8,8 @@
 //! credentials to cross-site requests too.
 
 use crate::account::context::Ctx;
-use crate::account::object::Account;
-use crate::account::object::AccountObject;
-use crate::account::ops::webhooks;
+use crate::account::handlers::webhooks;
+use crate::account::object::{Account, AccountObject};
 use crate::pages::{escape, Framing, Page};
 use kassa_core::credentials::ApiKeyMode;
 use kassa_core::event::WebhookEventType;

@@ -12,15 +12,11 @@
 //!
 //! Providers that answer at once (the sandbox) do 2 and 4 in a single section.
 
-use crate::account::object::Account;
-use crate::account::object::AccountObject;
+use crate::account::object::{Account, AccountObject};
 use crate::account::ops::provider_jobs;
-use crate::account::ops::provider_jobs::apply_authorised;
-use crate::account::ops::provider_jobs::payment_key;
-use crate::account::ops::provider_jobs::payment_ref;
+use crate::account::ops::provider_jobs::{apply_authorised, payment_key, payment_ref};
 use crate::account::store::jobs;
-use crate::account::store::payments::load;
-use crate::account::store::payments::save;
+use crate::account::store::payments::{load, save};
 use crate::{clock, provider};
 use kassa_core::card::ValidatedCard;
 use kassa_core::payment::{CardSummary, PaymentInput, PaymentStatus};

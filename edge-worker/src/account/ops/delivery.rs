@@ -12,11 +12,9 @@
 //!
 //! Nothing about the secrets reaches a log: failures are logged by kind only.
 
-use crate::account::object::Account;
-use crate::account::object::AccountObject;
+use crate::account::object::{Account, AccountObject};
 use crate::account::store::webhooks;
-use crate::account::store::webhooks::store_delivery;
-use crate::account::store::webhooks::MessageRow;
+use crate::account::store::webhooks::{store_delivery, MessageRow};
 use crate::clock;
 use futures_util::future::{join_all, select, Either};
 use futures_util::StreamExt;

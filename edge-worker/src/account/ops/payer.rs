@@ -1,12 +1,15 @@
-//! The payer's own steps on the hosted and embedded pages: opening the payment, cancelling
-//! it, confirming an authorised one. Each is one synchronous section; a provider call it
+//! The payer's own steps on the hosted and embedded pages: arriving with a page token,
+//! opening the payment, cancelling it, confirming an authorised one. Each is one synchronous section; a provider call it
 //! queues is driven after it.
 
 use crate::account::object::{Account, AccountObject};
 use crate::account::ops::provider_jobs;
+use crate::account::store::page_tokens::{self, stored_ms};
 use crate::account::store::payments::save;
 use crate::clock;
+use kassa_core::credentials::{pay_session, PageToken};
 use kassa_core::payment::PaymentInput;
+use kassa_core::retention::{alive, PAGE_TOKEN_TTL_MS};
 use kassa_core::time::UnixMillis;
 use kassa_core::view::PaymentRecord;
 use worker::{Result, SqlStorage};
@@ -69,4 +72,39 @@ pub async fn drive(
             worker::console_error!("provider job failed: {err}");
         }
     }
+}
+
+/// What presenting a one-time page token did.
+pub enum Consumed {
+    Unknown,
+    /// Used before: the payment it was for.
+    Used(String),
+    /// Used now: a new session on the payment's pages.
+    Fresh {
+        payment_id: String,
+        secret: String,
+    },
+}
+
+/// Marks `token` used and starts a session for its payment, in one synchronous stretch.
+pub fn consume(sql: &SqlStorage, token: &PageToken) -> Result<Consumed> {
+    let rows = page_tokens::lookup(sql, token)?;
+    let now = clock::now();
+    // Past its lifetime a token is refused even before the alarm prunes it.
+    let Some(row) = rows
+        .into_iter()
+        .find(|r| alive(stored_ms(r.created_at), PAGE_TOKEN_TTL_MS, now))
+    else {
+        return Ok(Consumed::Unknown);
+    };
+    if row.used_at.is_some() {
+        return Ok(Consumed::Used(row.payment_id));
+    }
+    page_tokens::mark_used(sql, token, now)?;
+    let secret = pay_session::secret(clock::random()?);
+    page_tokens::open_session(sql, &secret, &row.payment_id, now)?;
+    Ok(Consumed::Fresh {
+        payment_id: row.payment_id,
+        secret,
+    })
 }

@@ -7,10 +7,9 @@
 use crate::account::context::{Ctx, Reply};
 use crate::account::object::{Account, AccountObject};
 use crate::account::ops::provider_jobs;
-use crate::account::store::jobs;
 use crate::account::store::payments::{self as store, load, save};
 use crate::account::store::sql::stored_json;
-use crate::account::store::{credentials, page_tokens, refunds};
+use crate::account::store::{credentials, jobs, page_tokens, refunds};
 use crate::clock;
 use kassa_core::account::ProviderKind;
 use kassa_core::api::create_payment::CreatePaymentRequest;

@@ -17,13 +17,9 @@
 //! adapter's `Call::Done` is applied in the section that made the change, so no job is
 //! ever written for them.
 
-use crate::account::object::Account;
-use crate::account::object::AccountObject;
-use crate::account::store::credentials;
-use crate::account::store::jobs;
-use crate::account::store::payments::load;
-use crate::account::store::payments::save;
-use crate::account::store::refunds;
+use crate::account::object::{Account, AccountObject};
+use crate::account::store::payments::{load, save};
+use crate::account::store::{credentials, jobs, refunds};
 use crate::{clock, provider};
 use kassa_core::account::ProviderKind;
 use kassa_core::event::PaymentEvent;

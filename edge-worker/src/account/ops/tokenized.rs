@@ -11,16 +11,13 @@
 //! awaits anything), so a card token can never authorise twice. The clear card lives only in
 //! memory for the provider call: it is never logged or stored, its CVC least of all.
 
-use crate::account::context::Ctx;
-use crate::account::context::Reply;
+use crate::account::context::{Ctx, Reply};
 use crate::account::ops::authorise;
 use crate::account::ops::authorise::CardOutcome;
 use crate::account::ops::payer::confirm_authorised;
-use crate::account::ops::payments::new_payment;
-use crate::account::ops::payments::render_with;
+use crate::account::ops::payments::{new_payment, render_with};
 use crate::account::store::card_tokens;
-use crate::account::store::payments::load;
-use crate::account::store::payments::save;
+use crate::account::store::payments::{load, save};
 use crate::clock;
 use kassa_core::account::ProviderKind;
 use kassa_core::api::create_payment::CreatePaymentRequest;

@@ -7,8 +7,7 @@
 //! `STORAGE_ENCRYPTION_KEY` (`crate::secrets`), bound to the account and to the slot
 //! `webhook:<id>`; the account's ed25519 key to `webhook_ed25519`.
 
-use crate::account::context::Ctx;
-use crate::account::context::Reply;
+use crate::account::context::{Ctx, Reply};
 use crate::account::object::AccountObject;
 use crate::account::store::webhooks::{
     self as store, attempt_views, ensure_signing_key, load, load_message, new_secret, public_key,
@@ -18,31 +17,7 @@ use crate::{clock, secrets};
 use kassa_core::api::error::{ApiError, ErrorCode};
 use kassa_core::ids::WebhookId;
 use kassa_core::webhook::{self, MessageQuery, SigningKeyView, Webhook, MAX_WEBHOOKS};
-use worker::{Method, Result};
-
-/// `/v1/webhooks…`, after the key, idempotency and rate limits were handled by `v1`.
-pub fn handle(
-    object: &AccountObject,
-    ctx: &Ctx<'_>,
-    method: Method,
-    segments: &[&str],
-    body: &[u8],
-    query_string: &str,
-) -> Result<Reply> {
-    match (method, segments) {
-        (Method::Post, []) => create(object, ctx, body),
-        (Method::Get, []) => list(ctx),
-        (Method::Get, [id]) => get(ctx, id),
-        (Method::Patch, [id]) => patch(ctx, id, body),
-        (Method::Get, [id, "signing-key"]) => reveal(object, ctx, id),
-        (Method::Post, [id, "signing-key"]) => rotate(object, ctx, id, body),
-        (Method::Get, [id, "messages"]) => messages(ctx, id, query_string),
-        (Method::Get, [id, "messages", mid]) => message(ctx, id, mid),
-        (Method::Get, [id, "messages", mid, "attempts"]) => attempts(ctx, id, mid),
-        (Method::Post, [id, "messages", mid, "resend"]) => resend(ctx, id, mid),
-        _ => Reply::error(&ApiError::not_found()),
-    }
-}
+use worker::Result;
 
 fn account_text(ctx: &Ctx<'_>) -> String {
     ctx.account.id.to_string()
@@ -52,7 +27,7 @@ fn view_of(ctx: &Ctx<'_>, hook: &Webhook) -> webhook::WebhookView {
     hook.view(ctx.origin, &account_text(ctx))
 }
 
-fn create(object: &AccountObject, ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply> {
+pub fn create(object: &AccountObject, ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply> {
     let id = WebhookId::generate(clock::random()?);
     let now = clock::now();
     let hook = match webhook::parse_create(body, ctx.live, id, now, ctx.origin) {
@@ -79,7 +54,7 @@ fn create(object: &AccountObject, ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply> {
     Reply::json(201, &view_of(ctx, &hook))
 }
 
-fn list(ctx: &Ctx<'_>) -> Result<Reply> {
+pub fn list(ctx: &Ctx<'_>) -> Result<Reply> {
     let rows = store::all(ctx.sql, ctx.live)?;
     let results = rows
         .iter()
@@ -91,14 +66,14 @@ fn list(ctx: &Ctx<'_>) -> Result<Reply> {
     )
 }
 
-fn get(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
+pub fn get(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
     match load(ctx.sql, ctx.live, id)? {
         Some(row) => Reply::json(200, &view_of(ctx, &row.webhook()?)),
         None => Reply::error(&ApiError::not_found()),
     }
 }
 
-fn patch(ctx: &Ctx<'_>, id: &str, body: &[u8]) -> Result<Reply> {
+pub fn patch(ctx: &Ctx<'_>, id: &str, body: &[u8]) -> Result<Reply> {
     let Some(row) = load(ctx.sql, ctx.live, id)? else {
         return Reply::error(&ApiError::not_found());
     };
@@ -110,7 +85,7 @@ fn patch(ctx: &Ctx<'_>, id: &str, body: &[u8]) -> Result<Reply> {
     Reply::json(200, &view_of(ctx, &next))
 }
 
-fn reveal(object: &AccountObject, ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
+pub fn reveal(object: &AccountObject, ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
     let Some(row) = load(ctx.sql, ctx.live, id)? else {
         return Reply::error(&ApiError::not_found());
     };
@@ -119,7 +94,7 @@ fn reveal(object: &AccountObject, ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
     Reply::json(200, &view)
 }
 
-fn rotate(object: &AccountObject, ctx: &Ctx<'_>, id: &str, body: &[u8]) -> Result<Reply> {
+pub fn rotate(object: &AccountObject, ctx: &Ctx<'_>, id: &str, body: &[u8]) -> Result<Reply> {
     let Some(row) = load(ctx.sql, ctx.live, id)? else {
         return Reply::error(&ApiError::not_found());
     };
@@ -142,7 +117,7 @@ fn rotate(object: &AccountObject, ctx: &Ctx<'_>, id: &str, body: &[u8]) -> Resul
     Reply::json(200, &SigningKeyView::new(&ring, now, public_key(ctx.sql)?))
 }
 
-fn messages(ctx: &Ctx<'_>, id: &str, query_string: &str) -> Result<Reply> {
+pub fn messages(ctx: &Ctx<'_>, id: &str, query_string: &str) -> Result<Reply> {
     if load(ctx.sql, ctx.live, id)?.is_none() {
         return Reply::error(&ApiError::not_found());
     }
@@ -165,7 +140,7 @@ fn messages(ctx: &Ctx<'_>, id: &str, query_string: &str) -> Result<Reply> {
     )
 }
 
-fn message(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
+pub fn message(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
     if load(ctx.sql, ctx.live, id)?.is_none() {
         return Reply::error(&ApiError::not_found());
     }
@@ -190,7 +165,7 @@ fn message(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
     })
 }
 
-fn attempts(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
+pub fn attempts(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
     if load(ctx.sql, ctx.live, id)?.is_none() || load_message(ctx.sql, id, mid)?.is_none() {
         return Reply::error(&ApiError::not_found());
     }
@@ -201,7 +176,7 @@ fn attempts(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
     )
 }
 
-fn resend(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
+pub fn resend(ctx: &Ctx<'_>, id: &str, mid: &str) -> Result<Reply> {
     let Some(hook) = load(ctx.sql, ctx.live, id)? else {
         return Reply::error(&ApiError::not_found());
     };

@@ -10,10 +10,7 @@
 //! already made. Replaced credentials are kept (at most `KEPT_REPLACED` per mode) for the
 //! payments still using them.
 
-use crate::account::store::sql::flag;
-use crate::account::store::sql::int;
-use crate::account::store::sql::query;
-use crate::account::store::sql::Row;
+use crate::account::store::sql::{flag, int, query, Row};
 use crate::{clock, secrets};
 use kassa_core::account::ProviderKind;
 use kassa_core::ids::AccountId;

@@ -6,16 +6,13 @@
 //! `PAGE_TOKEN_TTL_MS` and shown again for its first `PAGE_TOKEN_REUSE_MS`; a used or older
 //! one is replaced by a fresh token. The alarm prunes tokens past their lifetime.
 
-use crate::account::store::sql::int;
-use crate::account::store::sql::query;
-use crate::account::store::sql::Row;
+use crate::account::store::sql::{int, query, Row};
 use crate::{clock, secrets};
-use kassa_core::credentials::pay_session;
-use kassa_core::credentials::{parse_page_token, PageToken};
-use kassa_core::ids::AccountId;
-use kassa_core::ids::PaymentId;
-use kassa_core::retention::{alive, PAY_SESSION_TTL_MS};
-use kassa_core::retention::{cutoff, PAGE_TOKEN_REUSE_MS, PAGE_TOKEN_TTL_MS};
+use kassa_core::credentials::{parse_page_token, pay_session, PageToken};
+use kassa_core::ids::{AccountId, PaymentId};
+use kassa_core::retention::{
+    alive, cutoff, PAGE_TOKEN_REUSE_MS, PAGE_TOKEN_TTL_MS, PAY_SESSION_TTL_MS,
+};
 use kassa_core::time::UnixMillis;
 use serde::Deserialize;
 use worker::{Env, Result, SqlStorage};
@@ -86,67 +83,18 @@ pub fn for_payment(
 }
 
 /// A stored instant (SQLite's i64) as the core's type.
-fn stored_ms(value: i64) -> UnixMillis {
+pub fn stored_ms(value: i64) -> UnixMillis {
     UnixMillis(value.max(0) as u64)
 }
 
 #[derive(Deserialize)]
-struct TokenRow {
-    payment_id: String,
-    created_at: i64,
-    used_at: Option<i64>,
+pub struct TokenRow {
+    pub payment_id: String,
+    pub created_at: i64,
+    pub used_at: Option<i64>,
 }
 
 impl Row for TokenRow {}
-
-/// What presenting a one-time page token did.
-pub enum Consumed {
-    Unknown,
-    /// Used before: the payment it was for.
-    Used(String),
-    /// Used now: a new session on the payment's pages.
-    Fresh {
-        payment_id: String,
-        secret: String,
-    },
-}
-
-/// Marks `token` used and starts a session for its payment, in one synchronous stretch.
-pub fn consume(sql: &SqlStorage, token: &PageToken) -> Result<Consumed> {
-    let rows: Vec<TokenRow> = query(
-        sql,
-        "SELECT payment_id, created_at, used_at FROM page_tokens WHERE hash = ?",
-        vec![token.hash().to_hex().into()],
-    )?;
-    let now = clock::now();
-    // Past its lifetime a token is refused even before the alarm prunes it.
-    let Some(row) = rows
-        .into_iter()
-        .find(|r| alive(stored_ms(r.created_at), PAGE_TOKEN_TTL_MS, now))
-    else {
-        return Ok(Consumed::Unknown);
-    };
-    if row.used_at.is_some() {
-        return Ok(Consumed::Used(row.payment_id));
-    }
-    sql.exec(
-        "UPDATE page_tokens SET used_at = ? WHERE hash = ?",
-        vec![int(now.as_millis()), token.hash().to_hex().into()],
-    )?;
-    let secret = pay_session::secret(clock::random()?);
-    sql.exec(
-        "INSERT INTO pay_sessions (hash, payment_id, created_at) VALUES (?, ?, ?)",
-        vec![
-            pay_session::hash(&secret).into(),
-            row.payment_id.clone().into(),
-            int(now.as_millis()),
-        ],
-    )?;
-    Ok(Consumed::Fresh {
-        payment_id: row.payment_id,
-        secret,
-    })
-}
 
 /// Whether `secret` is a live payer session on `payment`'s pages.
 pub fn session_is_for(sql: &SqlStorage, secret: &str, payment: &str) -> Result<bool> {
@@ -166,4 +114,40 @@ pub fn session_is_for(sql: &SqlStorage, secret: &str, payment: &str) -> Result<b
     Ok(rows.iter().any(|r| {
         r.payment_id == payment && alive(stored_ms(r.created_at), PAY_SESSION_TTL_MS, now)
     }))
+}
+
+/// The stored rows for a presented token (by its hash).
+pub fn lookup(sql: &SqlStorage, token: &PageToken) -> Result<Vec<TokenRow>> {
+    query(
+        sql,
+        "SELECT payment_id, created_at, used_at FROM page_tokens WHERE hash = ?",
+        vec![token.hash().to_hex().into()],
+    )
+}
+
+/// Marks a token used.
+pub fn mark_used(sql: &SqlStorage, token: &PageToken, now: UnixMillis) -> Result<()> {
+    sql.exec(
+        "UPDATE page_tokens SET used_at = ? WHERE hash = ?",
+        vec![int(now.as_millis()), token.hash().to_hex().into()],
+    )?;
+    Ok(())
+}
+
+/// Stores a new payer session (by the hash of its secret) on a payment's pages.
+pub fn open_session(
+    sql: &SqlStorage,
+    secret: &str,
+    payment_id: &str,
+    now: UnixMillis,
+) -> Result<()> {
+    sql.exec(
+        "INSERT INTO pay_sessions (hash, payment_id, created_at) VALUES (?, ?, ?)",
+        vec![
+            pay_session::hash(secret).into(),
+            payment_id.into(),
+            int(now.as_millis()),
+        ],
+    )?;
+    Ok(())
 }
