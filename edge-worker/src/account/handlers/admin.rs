@@ -2,13 +2,13 @@
 //! which checks the admin token): creating the account, its API keys and its settings.
 
 use crate::account::object::{Account, AccountObject};
-use crate::account::store::{self, credentials, schema};
+use crate::account::ops;
+use crate::account::store::credentials;
 use crate::http;
-use kassa_core::account::{apply_patch, AccountConfig, ProviderKind};
+use kassa_core::account::AccountConfig;
 use kassa_core::api::error::ApiError;
 use kassa_core::credentials::{ApiKeyMode, PublishableKey};
 use kassa_core::ids::AccountId;
-use kassa_core::provider::Credentials;
 use serde::Deserialize;
 use worker::{Method, Request, Response, Result, SqlStorage};
 
@@ -72,16 +72,12 @@ pub fn init(object: &AccountObject, sql: &SqlStorage, account_id: &str) -> Resul
     let Ok(id) = account_id.parse::<AccountId>() else {
         return http::api_error(&ApiError::invalid("account_id", "Not an account id"));
     };
-    schema::migrate(sql)?;
-    if store::account::has_row(sql)? {
-        // Ids are 80 random bits, so this is a retry of the same creation, not a clash.
+    let Some(key) = ops::account::create(object, sql, id)? else {
         return http::api_error(&ApiError::with_description(
             kassa_core::api::error::ErrorCode::P0191,
             "This account already exists",
         ));
-    }
-    store::account::insert(sql, id)?;
-    let key = object.keys.issue(sql, id, false)?;
+    };
     http::json(
         201,
         &serde_json::json!({
@@ -112,18 +108,13 @@ pub async fn keys(
             let Ok(new_key) = serde_json::from_slice::<NewKey>(&body) else {
                 return http::api_error(&ApiError::invalid("live", "Must be true or false"));
             };
-            // The sandbox moves no money, so it takes no live payments: a live key
-            // on a sandbox account could only ever be refused (403 P0940).
-            if new_key.live && account.config.payment_provider == ProviderKind::Sandbox {
-                return http::api_error(&ApiError::with_description(
-                kassa_core::api::error::ErrorCode::P0940,
-                "Live API keys need a payment provider that moves real money: configure one with live credentials (payment_provider and provider_credentials) first",
-            ));
+            match ops::account::issue_key(object, sql, account, new_key.live)? {
+                Ok(key) => http::json(201, &key),
+                Err(err) => http::api_error(&err),
             }
-            http::json(201, &object.keys.issue(sql, account.id, new_key.live)?)
         }
         (Method::Delete, key) => match key.strip_prefix('/') {
-            Some(key_id) if object.keys.revoke(sql, key_id)? => http::no_content(),
+            Some(key_id) if ops::account::revoke_key(object, sql, key_id)? => http::no_content(),
             _ => http::api_error(&ApiError::not_found()),
         },
         _ => http::api_error(&ApiError::not_found()),
@@ -142,39 +133,10 @@ pub async fn config(
         Method::Get => http::json(200, &settings_view(sql, &account.id, &account.config)?),
         Method::Patch => {
             let body = req.bytes().await?;
-            // Read again after the await: another PATCH may have landed meanwhile,
-            // and patching the copy from before it would silently undo it.
-            let Some(account) = store::account::load(sql)? else {
-                return http::api_error(&ApiError::not_found());
-            };
-            let change = match apply_patch(&account.config, &body) {
-                Ok(change) => change,
-                Err(err) => return http::api_error(&err),
-            };
-            let provider = change.config.payment_provider;
-            let credentials = match &change.provider_credentials {
-                Some(fields) => match Credentials::parse(provider, fields) {
-                    Ok(creds) => Some(creds),
-                    Err(err) => return http::api_error(&err),
-                },
-                None => None,
-            };
-            if provider != ProviderKind::Sandbox
-                && credentials.is_none()
-                && !credentials::exists(sql, provider)?
-            {
-                return http::api_error(&ApiError::invalid(
-                    "provider_credentials",
-                    "Required to use this payment provider",
-                ));
+            match ops::account::change_settings(object, sql, &body)? {
+                Ok((id, config)) => http::json(200, &settings_view(sql, &id, &config)?),
+                Err(err) => http::api_error(&err),
             }
-            // Both writes in one synchronous stretch: nothing is half-applied.
-            if let Some(creds) = &credentials {
-                credentials::store(&object.env, sql, account.id, creds)?;
-            }
-            store::account::save_config(sql, &change.config)?;
-            object.limiter.borrow_mut().limits_changed();
-            http::json(200, &settings_view(sql, &account.id, &change.config)?)
         }
         _ => http::api_error(&ApiError::not_found()),
     }

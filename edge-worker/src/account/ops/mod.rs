@@ -3,6 +3,7 @@
 //! state change is one synchronous section over the store; providers and webhook delivery
 //! are driven from here, after their section. Nothing here knows about requests or pages.
 
+pub mod account;
 pub mod authorise;
 pub mod create;
 pub mod delivery;
