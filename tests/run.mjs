@@ -30,6 +30,8 @@ const layers = [
       ['bash', '-c', `! cargo tree -p kassa-core -e normal --target ${WASM} | grep -E 'getrandom|wasm-bindgen|js-sys|web-sys|tokio|std-env'`],
     ],
   },
+  // No module cycles, and no account module using one of a higher layer (ARCHITECTURE.md).
+  { name: 'layers', kind: 'check', cmds: [[process.execPath, 'scripts/module-graph.mjs', '--check']] },
   { name: 'unit', kind: 'cargo', cmds: [['cargo', 'test', '-p', 'kassa-core']] },
   {
     name: 'widget-wasm', kind: 'cargo', cmds: [['cargo', 'test', '-p', 'kassa-checkout', '--target', WASM]],

@@ -9,78 +9,12 @@
 //! publishable key, and the iframe sends nothing over the network.
 
 use crate::enhance::Enhanced;
+use crate::parent::Parent;
 use js_sys::{Object, Promise, Reflect};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{FormData, HtmlFormElement, MessageEvent, RequestInit, Window};
-
-/// The merchant's page this form was mounted by.
-pub struct Parent {
-    origin: String,
-    channel: String,
-    window: Window,
-    /// Tokenize mode: answers `tokenize` requests instead of `pay`.
-    pub tokenize: bool,
-}
-
-fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
-    // Reflect::set only fails on frozen objects; ours are fresh.
-    let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
-}
-
-impl Parent {
-    /// Embed pages carry `data-kassa-parent` (the registered origin of the page that
-    /// mounted the iframe, checked by the server) and `data-kassa-channel`.
-    pub fn from_form(form: &HtmlFormElement) -> Result<Option<Parent>, JsValue> {
-        let (Some(origin), Some(channel)) = (
-            form.get_attribute("data-kassa-parent"),
-            form.get_attribute("data-kassa-channel"),
-        ) else {
-            return Ok(None);
-        };
-        let window = web_sys::window().ok_or_else(|| JsValue::from_str("Kassa: no window"))?;
-        let tokenize = form.get_attribute("data-kassa-mode").as_deref() == Some("tokenize");
-        Ok(Some(Parent {
-            origin,
-            channel,
-            window,
-            tokenize,
-        }))
-    }
-
-    /// Posts `{kassa: 1, channel, type, ...fields}` to the parent, addressed to its exact
-    /// origin: if the parent is anything else, the browser drops the message.
-    fn post(&self, kind: &str, fields: &[(&str, JsValue)]) {
-        let message = Object::new();
-        set(&message, "kassa", 1);
-        set(&message, "channel", self.channel.as_str());
-        set(&message, "type", kind);
-        for (key, value) in fields {
-            set(&message, key, value.clone());
-        }
-        if let Ok(Some(parent)) = self.window.parent() {
-            let _ = parent.post_message(&message, &self.origin);
-        }
-    }
-
-    pub fn change(&self, brand: Option<&str>) {
-        self.post(
-            "change",
-            &[("brand", brand.map_or(JsValue::NULL, JsValue::from_str))],
-        );
-    }
-
-    /// The form's height, so the merchant's page can size the iframe without scrollbars.
-    pub fn resize(&self) {
-        let height = self
-            .window
-            .document()
-            .and_then(|d| d.document_element())
-            .map_or(0, |e| e.scroll_height());
-        self.post("resize", &[("height", JsValue::from(height))]);
-    }
-}
+use web_sys::{FormData, MessageEvent, RequestInit};
 
 /// Starts listening for the merchant's `pay` (or `tokenize`) requests and announces the
 /// form as ready.

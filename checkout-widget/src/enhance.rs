@@ -6,9 +6,9 @@
 //! can carry them any more; a hidden `sealed_card` input carries the token instead. The
 //! form's configuration is in its `data-kassa-*` attributes, written by the server.
 
-use crate::embed::Parent;
 use crate::errors;
 use crate::live;
+use crate::parent::Parent;
 use crate::seal::{validate_and_seal, NotSealed, SealConfig};
 use kassa_core::card::{card_details_unreadable, CardBrand, CardInput, ExpiryInput, Language};
 use kassa_core::sealed_token::SealingPublicKey;
@@ -33,7 +33,13 @@ pub struct Enhanced {
     /// Set from the first submit until the page answers: a double click seals and sends once.
     pub busy: Cell<bool>,
     pub parent: Option<Parent>,
+    /// What Pay does inside an iframe (`embed::pay`), given from above so this module
+    /// never calls up into `embed`.
+    pay_in_frame: PayInFrame,
 }
+
+/// Seals and sends the card from inside the iframe (the embed layer's `pay`).
+pub type PayInFrame = fn(Rc<Enhanced>) -> Result<(), JsValue>;
 
 fn data(form: &HtmlFormElement, name: &str) -> Result<String, JsValue> {
     form.get_attribute(&format!("data-kassa-{name}"))
@@ -46,7 +52,7 @@ fn input(form: &HtmlFormElement, id: &str) -> Result<HtmlInputElement, JsValue> 
         .ok_or_else(|| JsValue::from_str("Kassa: card form field missing"))
 }
 
-pub fn enhance(form: HtmlFormElement) -> Result<Rc<Enhanced>, JsValue> {
+pub fn enhance(form: HtmlFormElement, pay_in_frame: PayInFrame) -> Result<Rc<Enhanced>, JsValue> {
     let key = SealingPublicKey::from_base64url(&data(&form, "key")?)
         .map_err(|_| JsValue::from_str("Kassa: invalid sealing key"))?;
     let accepted = data(&form, "brands")?
@@ -82,6 +88,7 @@ pub fn enhance(form: HtmlFormElement) -> Result<Rc<Enhanced>, JsValue> {
         sealed,
         busy: Cell::new(false),
         parent,
+        pay_in_frame,
     });
     wire_live_formatting(&enhanced)?;
     let this = enhanced.clone();
@@ -92,7 +99,6 @@ pub fn enhance(form: HtmlFormElement) -> Result<Rc<Enhanced>, JsValue> {
     })
     .forget();
     form.set_attribute("data-state", "ready")?;
-    crate::embed::listen(&enhanced)?;
     Ok(enhanced)
 }
 
@@ -193,7 +199,7 @@ impl Enhanced {
         let result = match &self.parent {
             // Only the merchant's `tokenize()` hands the token out; Enter does nothing.
             Some(parent) if parent.tokenize => Ok(()),
-            Some(_) => crate::embed::pay(self.clone()),
+            Some(_) => (self.pay_in_frame)(self.clone()),
             None => self.post(),
         };
         if let Err(err) = result {

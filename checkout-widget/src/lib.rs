@@ -10,6 +10,7 @@ mod embed;
 mod enhance;
 mod errors;
 mod live;
+mod parent;
 mod seal;
 
 pub use kassa_core::card::Language;
@@ -27,5 +28,8 @@ pub fn version() -> String {
 /// is posted. On an embed page it also answers the merchant page's `pay()`.
 #[wasm_bindgen]
 pub fn enhance(form: web_sys::HtmlFormElement) -> Result<(), JsValue> {
-    enhance::enhance(form).map(|_| ())
+    // The form first, then (on an embed page) the conversation with the parent: `embed`
+    // sits above `enhance` and is wired in here.
+    let enhanced = enhance::enhance(form, embed::pay)?;
+    embed::listen(&enhanced)
 }

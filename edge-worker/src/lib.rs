@@ -12,6 +12,7 @@ mod checkout_pages;
 mod clock;
 mod http;
 mod loader;
+mod page_copy;
 mod pages;
 mod provider;
 mod routes;

@@ -63,7 +63,7 @@ impl Page<'_> {
              <main id=\"main\" class=\"main\">\n{body}\n</main>\n{script}\n</body>\n</html>\n",
             lang = escape(self.lang),
             title = escape(self.title),
-            skip = crate::checkout_pages::copy(
+            skip = crate::page_copy::copy(
                 kassa_core::card::Language::parse(self.lang).unwrap_or_default()
             )
             .skip_link,

@@ -5,65 +5,27 @@
 //! handles them one at a time: every state change runs inside one synchronous stretch of
 //! SQL with no `await` in between, so two concurrent requests can never both win.
 
-mod authorise;
-mod checkout;
-mod delivery;
-mod idempotency;
-mod keys;
-mod page_tokens;
-mod payments;
-mod provider_credentials;
-mod provider_jobs;
-mod refunds;
-mod retention;
-mod schema;
-mod sql;
-mod tokenized;
-mod v1;
-mod webhook_admin;
-mod webhooks;
+mod context;
+mod handlers;
+mod object;
+mod ops;
+mod store;
 
-pub use checkout::sealing_key;
+pub use handlers::admin::{INTERNAL_CONFIG, INTERNAL_INIT, INTERNAL_KEYS};
+pub use object::AccountObject;
+pub use ops::authorise::sealing_key;
+
+use handlers::webhook_admin;
+use object::Account;
+use ops::{delivery, payments, provider_jobs};
+use store::keys::KeyTable;
+use store::{card_tokens, idempotency, retention, schema};
 
 use crate::{clock, http};
-use kassa_core::account::{apply_patch, AccountConfig, ProviderKind};
 use kassa_core::api::error::ApiError;
-use kassa_core::credentials::{
-    bearer_token, parse_api_key, parse_publishable_key, ApiKeyMode, ParsedApiKey, PublishableKey,
-};
-use kassa_core::ids::AccountId;
-use kassa_core::provider::Credentials;
-use kassa_core::rate_limit::{self, AccountLimiter};
-use kassa_core::time::UnixMillis;
-use serde::Deserialize;
-use sql::{query, Row};
+use kassa_core::rate_limit::AccountLimiter;
 use std::cell::{Cell, RefCell};
-use worker::{
-    durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorage, State,
-};
-
-/// The internal paths the stateless worker uses for admin operations. They are only
-/// reachable through `routes`, which checks the admin token first.
-pub const INTERNAL_INIT: &str = "/_internal/init";
-pub const INTERNAL_KEYS: &str = "/_internal/keys";
-pub const INTERNAL_CONFIG: &str = "/_internal/config";
-
-#[durable_object]
-pub struct AccountObject {
-    state: State,
-    /// Secrets: the card sealing key (hosted pages), provider and webhook credentials.
-    env: Env,
-    /// Rate-limit buckets (POST and other, per mode; failed authentications). In memory:
-    /// they need no durability, and the object is the only place that sees every request
-    /// of its account.
-    limiter: RefCell<AccountLimiter>,
-    /// The account's API keys, read once and kept (see `keys::KeyTable`).
-    keys: keys::KeyTable,
-    /// The alarm time this object last saw set (ms). Lets `wake_by` skip two storage round
-    /// trips on the hot path (every payment creation); cleared when the alarm fires, and
-    /// empty after eviction, when `wake_by` asks storage again.
-    alarm_at: Cell<Option<i64>>,
-}
+use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, State};
 
 impl DurableObject for AccountObject {
     fn new(state: State, env: Env) -> Self {
@@ -71,13 +33,13 @@ impl DurableObject for AccountObject {
             state,
             env,
             limiter: RefCell::new(AccountLimiter::default()),
-            keys: keys::KeyTable::default(),
+            keys: KeyTable::default(),
             alarm_at: Cell::new(None),
         }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        let result = self.handle(req).await;
+        let result = handlers::route(self, req).await;
         // A write may have enqueued webhook messages (they were stored with the write, in
         // its synchronous section); make sure the alarm will send them. The write is done
         // whatever happens here, so a failure is logged, not answered: the next request
@@ -105,13 +67,13 @@ impl DurableObject for AccountObject {
     async fn alarm(&self) -> Result<Response> {
         self.alarm_at.set(None);
         let sql = self.sql();
-        let Some(account) = self.load_account(&sql)? else {
+        let Some(account) = store::account::load(&sql)? else {
             return Response::ok("no account");
         };
         let now = clock::now();
         let next = payments::expire_due(self, &sql, &account, now)?;
         idempotency::prune(&sql, now)?;
-        tokenized::prune(&sql, now)?;
+        card_tokens::prune(&sql, now)?;
         let prune_next = retention::prune(&sql, now)?;
         for at in [next, prune_next].into_iter().flatten() {
             self.wake_by(at).await?;
@@ -144,332 +106,7 @@ pub fn webhook_admin_challenge() -> Result<Response> {
     webhook_admin::challenge()
 }
 
-/// The account's settings as the admin API shows them: with the account's id, never with
-/// provider credentials (those are not part of `AccountConfig`); only which ones are set,
-/// masked (`{"stripe": {"secret_key": "sk_test_…1234"}}`).
-#[derive(serde::Serialize)]
-struct SettingsView<'a> {
-    account_id: String,
-    #[serde(flatten)]
-    config: &'a AccountConfig,
-    configured_credentials: serde_json::Map<String, serde_json::Value>,
-    publishable_keys: PublishableKeys,
-}
-
-/// The account's publishable keys (embedded checkout's `tokenize()`), derived from its id:
-/// nothing is stored, so every account has them, including accounts made before them.
-#[derive(serde::Serialize)]
-pub struct PublishableKeys {
-    test: String,
-    live: String,
-}
-
-impl PublishableKeys {
-    pub fn of(account: AccountId) -> PublishableKeys {
-        let text = |mode| {
-            PublishableKey {
-                mode,
-                account_id: account,
-            }
-            .text()
-        };
-        PublishableKeys {
-            test: text(ApiKeyMode::Test),
-            live: text(ApiKeyMode::Live),
-        }
-    }
-}
-
-fn settings_view<'a>(
-    sql: &SqlStorage,
-    id: &AccountId,
-    config: &'a AccountConfig,
-) -> Result<SettingsView<'a>> {
-    Ok(SettingsView {
-        account_id: id.to_string(),
-        config,
-        configured_credentials: provider_credentials::hints(sql)?,
-        publishable_keys: PublishableKeys::of(*id),
-    })
-}
-
-#[derive(Deserialize)]
-struct AccountRow {
-    id: String,
-    config: String,
-}
-impl Row for AccountRow {}
-
-/// What a presented API key is worth.
-enum Auth {
-    /// One of the account's keys, not revoked: its mode decides which data it sees.
-    Valid(ApiKeyMode),
-    /// Missing, unknown, revoked or of the wrong mode: 401.
-    Refused,
-    /// Refused, after too many failures: 429 with `Retry-After` (seconds).
-    TooMany(u64),
-}
-
-/// The account this object holds, loaded per request (reads are local and cheap).
-pub struct Account {
-    pub id: AccountId,
-    pub config: AccountConfig,
-}
-
 impl AccountObject {
-    fn sql(&self) -> SqlStorage {
-        self.state.storage().sql()
-    }
-
-    fn load_account(&self, sql: &SqlStorage) -> Result<Option<Account>> {
-        if !schema::exists(sql)? {
-            return Ok(None);
-        }
-        schema::migrate(sql)?;
-        let rows: Vec<AccountRow> = query(sql, "SELECT id, config FROM account", vec![])?;
-        let Some(row) = rows.into_iter().next() else {
-            return Ok(None);
-        };
-        let id = row
-            .id
-            .parse()
-            .map_err(|_| worker::Error::RustError("stored account id is invalid".into()))?;
-        let config = serde_json::from_str(&row.config)
-            .map_err(|e| sql::stored_json("stored account config", &e))?;
-        Ok(Some(Account { id, config }))
-    }
-
-    async fn handle(&self, mut req: Request) -> Result<Response> {
-        let path = req.path();
-        let method = req.method();
-        let sql = self.sql();
-        if path == INTERNAL_INIT && method == Method::Post {
-            #[derive(Deserialize)]
-            struct Init {
-                account_id: String,
-            }
-            let init: Init = req.json().await?;
-            return self.init(&sql, &init.account_id);
-        }
-        let presented = if path.starts_with("/v1/") {
-            req.headers()
-                .get("Authorization")?
-                .and_then(|h| bearer_token(&h).and_then(|t| parse_api_key(t).ok()))
-        } else {
-            None
-        };
-        // Once the account's keys are in memory, an unknown one (a forged key with a valid
-        // CRC, say) is answered before anything is read from storage: a flood of them costs
-        // the object no storage work at all. (The table is only ever read for an account
-        // that exists, so this answers just as the full path below would.)
-        if let Some(key) = &presented {
-            if self.keys.verify_in_memory(key) == Some(None) {
-                return match self.failed_auth() {
-                    Auth::TooMany(retry_after) => http::rate_limited(retry_after),
-                    _ => http::unauthorized(),
-                };
-            }
-        }
-        let Some(account) = self.load_account(&sql)? else {
-            return if path.starts_with("/_internal/") {
-                http::api_error(&ApiError::not_found())
-            } else if path.starts_with("/v1/") {
-                http::unauthorized()
-            } else {
-                crate::checkout_pages::link_not_valid()
-            };
-        };
-        if let Some(rest) = path.strip_prefix(INTERNAL_KEYS) {
-            return match (method, rest) {
-                (Method::Post, "") => {
-                    #[derive(Deserialize)]
-                    struct NewKey {
-                        live: bool,
-                    }
-                    let body = req.bytes().await?;
-                    let Ok(new_key) = serde_json::from_slice::<NewKey>(&body) else {
-                        return http::api_error(&ApiError::invalid(
-                            "live",
-                            "Must be true or false",
-                        ));
-                    };
-                    // The sandbox moves no money, so it takes no live payments: a live key
-                    // on a sandbox account could only ever be refused (403 P0940).
-                    if new_key.live && account.config.payment_provider == ProviderKind::Sandbox {
-                        return http::api_error(&ApiError::with_description(
-                            kassa_core::api::error::ErrorCode::P0940,
-                            "Live API keys need a payment provider that moves real money: configure one with live credentials (payment_provider and provider_credentials) first",
-                        ));
-                    }
-                    http::json(201, &self.keys.issue(&sql, account.id, new_key.live)?)
-                }
-                (Method::Delete, key) => match key.strip_prefix('/') {
-                    Some(key_id) if self.keys.revoke(&sql, key_id)? => http::no_content(),
-                    _ => http::api_error(&ApiError::not_found()),
-                },
-                _ => http::api_error(&ApiError::not_found()),
-            };
-        }
-        if path == INTERNAL_CONFIG {
-            return match method {
-                Method::Get => http::json(200, &settings_view(&sql, &account.id, &account.config)?),
-                Method::Patch => {
-                    let body = req.bytes().await?;
-                    // Read again after the await: another PATCH may have landed meanwhile,
-                    // and patching the copy from before it would silently undo it.
-                    let Some(account) = self.load_account(&sql)? else {
-                        return http::api_error(&ApiError::not_found());
-                    };
-                    let change = match apply_patch(&account.config, &body) {
-                        Ok(change) => change,
-                        Err(err) => return http::api_error(&err),
-                    };
-                    let provider = change.config.payment_provider;
-                    let credentials = match &change.provider_credentials {
-                        Some(fields) => match Credentials::parse(provider, fields) {
-                            Ok(creds) => Some(creds),
-                            Err(err) => return http::api_error(&err),
-                        },
-                        None => None,
-                    };
-                    if provider != ProviderKind::Sandbox
-                        && credentials.is_none()
-                        && !provider_credentials::exists(&sql, provider)?
-                    {
-                        return http::api_error(&ApiError::invalid(
-                            "provider_credentials",
-                            "Required to use this payment provider",
-                        ));
-                    }
-                    // Both writes in one synchronous stretch: nothing is half-applied.
-                    if let Some(creds) = &credentials {
-                        provider_credentials::store(&self.env, &sql, account.id, creds)?;
-                    }
-                    let text = serde_json::to_string(&change.config)
-                        .map_err(|e| worker::Error::RustError(e.to_string()))?;
-                    sql.exec("UPDATE account SET config = ?", vec![text.into()])?;
-                    self.limiter.borrow_mut().limits_changed();
-                    http::json(200, &settings_view(&sql, &account.id, &change.config)?)
-                }
-                _ => http::api_error(&ApiError::not_found()),
-            };
-        }
-        if let Some(text) = path.strip_prefix("/embed/tokenize/") {
-            let key = checkout::sealing_key(&self.env);
-            return match parse_publishable_key(text) {
-                Ok(pk) if pk.account_id == account.id => {
-                    checkout::open_tokenize(&account, key.as_ref(), &pk, &req)
-                }
-                _ => crate::checkout_pages::link_not_valid(),
-            };
-        }
-        if let Some(token) = path.strip_prefix("/embed/") {
-            let key = checkout::sealing_key(&self.env);
-            return match kassa_core::credentials::parse_page_token(token) {
-                Ok(token) if token.account_id() == account.id => {
-                    checkout::open_embed(&sql, &account, key.as_ref(), &token, &req)
-                }
-                _ => crate::checkout_pages::link_not_valid(),
-            };
-        }
-        if let Some(token) = path.strip_prefix("/secure/") {
-            return match kassa_core::credentials::parse_page_token(token) {
-                Ok(token) if token.account_id() == account.id => {
-                    checkout::open(&sql, &account, &token)
-                }
-                _ => crate::checkout_pages::link_not_valid(),
-            };
-        }
-        if let Some(rest) = path.strip_prefix(&format!("/pay/{}/", account.id)) {
-            let mut parts = rest.split('/');
-            let payment = parts.next().unwrap_or_default().to_string();
-            let action = parts.next().map(str::to_string);
-            let allowed = match (&method, action.as_deref()) {
-                (Method::Get, None) => true,
-                (Method::Post, Some("card" | "confirm" | "cancel" | "embed")) => {
-                    parts.next().is_none()
-                }
-                _ => false,
-            };
-            if !allowed {
-                return crate::pages::not_found();
-            }
-            let key = checkout::sealing_key(&self.env);
-            return checkout::handle(
-                self,
-                &sql,
-                &account,
-                key.as_ref(),
-                req,
-                &payment,
-                action.as_deref(),
-            )
-            .await;
-        }
-        if path == format!("/webhooks/accounts/{}/public-key", account.id) && method == Method::Get
-        {
-            return webhooks::public_key_response(&sql, &account);
-        }
-        if path == webhook_admin::PREFIX || path.starts_with(&format!("{}/", webhook_admin::PREFIX))
-        {
-            let key = http::basic_password(req.headers())?.and_then(|p| parse_api_key(&p).ok());
-            return match self.authenticate(&sql, key.as_ref())? {
-                Auth::Valid(mode) => webhook_admin::handle(self, &sql, &account, mode, req).await,
-                Auth::Refused => webhook_admin::challenge(),
-                Auth::TooMany(retry_after) => http::rate_limited(retry_after),
-            };
-        }
-        if path.starts_with("/v1/") {
-            return match self.authenticate(&sql, presented.as_ref())? {
-                Auth::Valid(mode) => v1::handle(self, &sql, &account, mode, req).await,
-                Auth::Refused => http::unauthorized(),
-                Auth::TooMany(retry_after) => http::rate_limited(retry_after),
-            };
-        }
-        http::api_error(&ApiError::not_found())
-    }
-
-    /// Creates the account in this (new) object: schema, settings and a first test key.
-    fn init(&self, sql: &SqlStorage, account_id: &str) -> Result<Response> {
-        let Ok(id) = account_id.parse::<AccountId>() else {
-            return http::api_error(&ApiError::invalid("account_id", "Not an account id"));
-        };
-        schema::migrate(sql)?;
-        let existing: Vec<AccountRow> = query(sql, "SELECT id, config FROM account", vec![])?;
-        if !existing.is_empty() {
-            // Ids are 80 random bits, so this is a retry of the same creation, not a clash.
-            return http::api_error(&ApiError::with_description(
-                kassa_core::api::error::ErrorCode::P0191,
-                "This account already exists",
-            ));
-        }
-        let config = serde_json::to_string(&AccountConfig::default())
-            .map_err(|e| worker::Error::RustError(e.to_string()))?;
-        sql.exec(
-            "INSERT INTO account (id, created_at, config) VALUES (?, ?, ?)",
-            vec![
-                id.to_string().into(),
-                sql::int(clock::now().as_millis()),
-                config.into(),
-            ],
-        )?;
-        let key = self.keys.issue(sql, id, false)?;
-        http::json(
-            201,
-            &serde_json::json!({
-                "account_id": id.to_string(),
-                "key_id": key.key_id,
-                "api_key": key.api_key,
-                "publishable_keys": PublishableKeys::of(id),
-            }),
-        )
-    }
-
-    /// The worker's environment (secrets, provider endpoints).
-    pub fn env(&self) -> &Env {
-        &self.env
-    }
-
     /// The alarm's provider work: calls still to make or to retry (see `provider_jobs`).
     async fn run_provider_jobs(&self, sql: &SqlStorage, account: &Account) -> Result<()> {
         if let Some(at) = provider_jobs::run_due(self, sql, account, clock::now()).await? {
@@ -490,66 +127,5 @@ impl AccountObject {
             self.wake_by(at.max(clock::now())).await?;
         }
         Ok(())
-    }
-
-    /// Makes sure the object's alarm fires no later than `at` (it may fire earlier: the
-    /// alarm handler only acts on what is due).
-    pub async fn wake_by(&self, at: UnixMillis) -> Result<()> {
-        let now = clock::now();
-        let (at_ms, now_ms) = (at.as_millis() as i64, now.as_millis() as i64);
-        let due_soon_enough = |c: i64| c <= at_ms && c >= now_ms;
-        if self.alarm_at.get().is_some_and(due_soon_enough) {
-            return Ok(());
-        }
-        let storage = self.state.storage();
-        let current = storage.get_alarm().await?;
-        match current {
-            Some(c) if due_soon_enough(c) => self.alarm_at.set(Some(c)),
-            _ => {
-                let offset = at.as_millis().saturating_sub(now.as_millis());
-                storage.set_alarm(offset as i64).await?;
-                self.alarm_at.set(Some(at_ms));
-            }
-        }
-        Ok(())
-    }
-
-    /// Takes a rate-limit token for a POST or another request authenticated in `mode`
-    /// (each mode has its own buckets); `Err(seconds)` to wait.
-    fn take_token(
-        &self,
-        config: &AccountConfig,
-        mode: ApiKeyMode,
-        post: bool,
-    ) -> std::result::Result<(), u64> {
-        let request = if post {
-            rate_limit::Request::Post
-        } else {
-            rate_limit::Request::Other
-        };
-        self.limiter
-            .borrow_mut()
-            .take(mode, request, config.rate_limits, clock::now())
-    }
-
-    /// Checks a presented API key against the account's keys (in memory once read: an
-    /// unknown key costs no storage read). A failure draws from the failed-authentication
-    /// bucket, which no valid key touches: a flood of forged keys is answered 429 once it
-    /// is empty, and the account's real keys keep working throughout.
-    fn authenticate(&self, sql: &SqlStorage, key: Option<&ParsedApiKey>) -> Result<Auth> {
-        if let Some(key) = key {
-            if let Some(mode) = self.keys.verify(sql, key)? {
-                return Ok(Auth::Valid(mode));
-            }
-        }
-        Ok(self.failed_auth())
-    }
-
-    /// Records a failed authentication: refused (401), or 429 once there have been too many.
-    fn failed_auth(&self) -> Auth {
-        match self.limiter.borrow_mut().take_failed_auth(clock::now()) {
-            Ok(()) => Auth::Refused,
-            Err(retry_after) => Auth::TooMany(retry_after),
-        }
     }
 }

@@ -7,96 +7,31 @@
 //! and security codes are used for the authorisation and then dropped: never logged,
 //! never stored.
 
-use super::authorise::{self, CardOutcome};
-use super::payments::{load_either_mode, save};
-use super::provider_jobs;
-use super::sql::{int, query, Row};
-use super::{Account, AccountObject};
+use crate::account::object::{Account, AccountObject};
+use crate::account::ops::authorise;
+use crate::account::ops::authorise::CardOutcome;
+use crate::account::ops::payer::{self, confirm_authorised, consume, Consumed};
+use crate::account::store::page_tokens::session_is_for;
+use crate::account::store::payments::load_either_mode;
 use crate::checkout_pages::{self as page, Embed, Outcome, Prefill, Sealing, Summary};
 use crate::{clock, http};
 use kassa_core::card::{self, card_details_unreadable, CardFieldError, CardInput, ExpiryInput};
-use kassa_core::credentials::pay_session;
-use kassa_core::credentials::{ApiKeyMode, PageToken, PublishableKey};
+use kassa_core::credentials::{pay_session, ApiKeyMode, PageToken, PublishableKey};
 use kassa_core::language::Language;
 use kassa_core::money::{format_amount, Currency};
-use kassa_core::payment::{CardSummary, ExternalStatus, PaymentInput, PaymentStatus, StateCode};
-use kassa_core::retention::{
-    alive, pay_session_max_age_seconds, PAGE_TOKEN_TTL_MS, PAY_SESSION_TTL_MS,
-};
+use kassa_core::payment::{CardSummary, ExternalStatus, PaymentStatus, StateCode};
+use kassa_core::retention::pay_session_max_age_seconds;
 use kassa_core::sealed_token::{
     open_card, payment_binding, publishable_binding, SealingSecretKey, TokenError,
 };
 use kassa_core::time::UnixMillis;
 use kassa_core::view::PaymentRecord;
-use serde::Deserialize;
 use worker::{FormData, Request, Response, Result, SqlStorage};
 
 const COOKIE: &str = "kassa_pay_session";
 
-/// A stored instant (SQLite's i64) as the core's type.
-fn stored_ms(value: i64) -> UnixMillis {
-    UnixMillis(value.max(0) as u64)
-}
-
 fn pay_path(account: &Account, payment: &str) -> String {
     format!("/pay/{}/{}", account.id, payment)
-}
-
-#[derive(Deserialize)]
-struct TokenRow {
-    payment_id: String,
-    created_at: i64,
-    used_at: Option<i64>,
-}
-impl Row for TokenRow {}
-
-/// What presenting a one-time page token did.
-enum Consumed {
-    Unknown,
-    /// Used before: the payment it was for.
-    Used(String),
-    /// Used now: a new session on the payment's pages.
-    Fresh {
-        payment_id: String,
-        secret: String,
-    },
-}
-
-/// Marks `token` used and starts a session for its payment, in one synchronous stretch.
-fn consume(sql: &SqlStorage, token: &PageToken) -> Result<Consumed> {
-    let rows: Vec<TokenRow> = query(
-        sql,
-        "SELECT payment_id, created_at, used_at FROM page_tokens WHERE hash = ?",
-        vec![token.hash().to_hex().into()],
-    )?;
-    let now = clock::now();
-    // Past its lifetime a token is refused even before the alarm prunes it.
-    let Some(row) = rows
-        .into_iter()
-        .find(|r| alive(stored_ms(r.created_at), PAGE_TOKEN_TTL_MS, now))
-    else {
-        return Ok(Consumed::Unknown);
-    };
-    if row.used_at.is_some() {
-        return Ok(Consumed::Used(row.payment_id));
-    }
-    sql.exec(
-        "UPDATE page_tokens SET used_at = ? WHERE hash = ?",
-        vec![int(now.as_millis()), token.hash().to_hex().into()],
-    )?;
-    let secret = pay_session::secret(clock::random()?);
-    sql.exec(
-        "INSERT INTO pay_sessions (hash, payment_id, created_at) VALUES (?, ?, ?)",
-        vec![
-            pay_session::hash(&secret).into(),
-            row.payment_id.clone().into(),
-            int(now.as_millis()),
-        ],
-    )?;
-    Ok(Consumed::Fresh {
-        payment_id: row.payment_id,
-        secret,
-    })
 }
 
 /// `GET /secure/{token}`: exchanges a one-time token for a session on the payment's pages.
@@ -120,19 +55,6 @@ pub fn open(sql: &SqlStorage, account: &Account, token: &PageToken) -> Result<Re
         ),
     )?;
     Ok(resp)
-}
-
-/// The gateway's card sealing key (`CARD_SEALING_KEY`, base64url of the X25519 secret).
-/// Without it the pages still work, without the widget: cards are posted as typed.
-pub fn sealing_key(env: &worker::Env) -> Option<SealingSecretKey> {
-    let text = env.secret("CARD_SEALING_KEY").ok()?.to_string();
-    match SealingSecretKey::from_base64url(&text) {
-        Ok(key) => Some(key),
-        Err(_) => {
-            worker::console_error!("CARD_SEALING_KEY is not a base64url X25519 key");
-            None
-        }
-    }
 }
 
 fn sealing<'a>(
@@ -225,11 +147,7 @@ pub fn open_embed(
         return page::link_not_valid();
     };
     let now = clock::now();
-    if let Ok(events) = record.payment.apply(PaymentInput::PageOpened, now) {
-        if !events.is_empty() {
-            save(sql, &record, &events)?;
-        }
-    }
+    payer::open(sql, &mut record, now)?;
     if record.payment.status() != PaymentStatus::Started || record.payment.is_expiry_due(now) {
         return page::link_not_valid();
     }
@@ -313,25 +231,6 @@ fn session_secret(req: &Request) -> Result<Option<String>> {
     Ok(cookies.split(';').find_map(|c| {
         let (name, value) = c.trim().split_once('=')?;
         (name == COOKIE && well_formed_secret(value)).then(|| value.to_string())
-    }))
-}
-
-fn session_is_for(sql: &SqlStorage, secret: &str, payment: &str) -> Result<bool> {
-    #[derive(Deserialize)]
-    struct S {
-        payment_id: String,
-        created_at: i64,
-    }
-    impl Row for S {}
-    let rows: Vec<S> = query(
-        sql,
-        "SELECT payment_id, created_at FROM pay_sessions WHERE hash = ?",
-        vec![pay_session::hash(secret).into()],
-    )?;
-    // A session past its lifetime is over, whether or not the alarm has pruned it yet.
-    let now = clock::now();
-    Ok(rows.iter().any(|r| {
-        r.payment_id == payment && alive(stored_ms(r.created_at), PAY_SESSION_TTL_MS, now)
     }))
 }
 
@@ -425,6 +324,14 @@ fn show(
     prefill: &Prefill<'_>,
 ) -> Result<Response> {
     let now = clock::now();
+    // The first visit starts the payment (and its `card_payment_started` event); reloads
+    // change nothing.
+    if matches!(
+        record.payment.status(),
+        PaymentStatus::Created | PaymentStatus::Started
+    ) {
+        payer::open(sql, &mut record, now)?;
+    }
     let base = pay_path(account, &record.payment.id().to_string());
     let (amount, language) = summary(&record);
     let description = record.payment.description().to_string();
@@ -436,13 +343,6 @@ fn show(
     };
     match record.payment.status() {
         PaymentStatus::Created | PaymentStatus::Started => {
-            // The first visit starts the payment (and its `card_payment_started` event);
-            // reloads change nothing.
-            if let Ok(events) = record.payment.apply(PaymentInput::PageOpened, now) {
-                if !events.is_empty() {
-                    save(sql, &record, &events)?;
-                }
-            }
             if record.payment.is_expiry_due(now) {
                 return expired(&s, &record);
             }
@@ -608,48 +508,14 @@ async fn confirm(
     page::see_other(&pay_path(account, &record.payment.id().to_string()))
 }
 
-/// The payer's confirmation of an authorised payment: captures now (delayed-capture
-/// payments wait for `/capture`). `false` if the payment was not waiting for it.
-pub async fn confirm_authorised(
-    object: &AccountObject,
-    sql: &SqlStorage,
-    account: &Account,
-    record: &mut PaymentRecord,
-) -> Result<bool> {
-    let now = clock::now();
-    let Ok(mut events) = record.payment.apply(PaymentInput::PayerConfirmed, now) else {
-        return Ok(false);
-    };
-    let job = provider_jobs::settle_payment(object, sql, account, record, &mut events, now)?;
-    save(sql, record, &events)?;
-    drive(object, sql, account, job).await;
-    Ok(true)
-}
-
 async fn cancel(
     object: &AccountObject,
     sql: &SqlStorage,
     account: &Account,
     mut record: PaymentRecord,
 ) -> Result<Response> {
-    let now = clock::now();
-    if let Ok(mut events) = record.payment.apply(PaymentInput::PayerCancelled, now) {
-        let job =
-            provider_jobs::settle_payment(object, sql, account, &mut record, &mut events, now)?;
-        save(sql, &record, &events)?;
-        drive(object, sql, account, job).await;
-    }
+    payer::cancel(object, sql, account, &mut record).await?;
     page::see_other(&pay_path(account, &record.payment.id().to_string()))
-}
-
-/// Makes the provider call a page's change queued, after its section. The payer's page
-/// does not depend on it: a failure is the alarm's to retry.
-async fn drive(object: &AccountObject, sql: &SqlStorage, account: &Account, job: Option<String>) {
-    if let Some(key) = job {
-        if let Err(err) = provider_jobs::drive(object, sql, account, &key).await {
-            worker::console_error!("provider job failed: {err}");
-        }
-    }
 }
 
 /// `POST …/embed`: the embedded form's Pay. Takes the card exactly as `submit_card` does,

@@ -13,7 +13,7 @@
 //! a webhook's signing secret or a live `next_url` page token, which must never sit in
 //! storage in plaintext. Rows written before sealing (kept 24 h at most) are read as they are.
 
-use super::sql::{flag, int, query, Row};
+use crate::account::store::sql::{flag, int, query, Row};
 use crate::secrets;
 use kassa_core::at_rest::is_sealed;
 use kassa_core::idempotency::RETENTION_MS;

@@ -12,13 +12,16 @@
 //!
 //! Providers that answer at once (the sandbox) do 2 and 4 in a single section.
 
-use super::payments::{load, save};
-use super::provider_jobs::{self, apply_authorised, payment_key, payment_ref};
-use super::{Account, AccountObject};
+use crate::account::object::{Account, AccountObject};
+use crate::account::ops::provider_jobs;
+use crate::account::ops::provider_jobs::{apply_authorised, payment_key, payment_ref};
+use crate::account::store::jobs;
+use crate::account::store::payments::{load, save};
 use crate::{clock, provider};
 use kassa_core::card::ValidatedCard;
 use kassa_core::payment::{CardSummary, PaymentInput, PaymentStatus};
 use kassa_core::provider::{retry_delay_ms, Authorised, Call, Prepared, LEASE_MS};
+use kassa_core::sealed_token::SealingSecretKey;
 use kassa_core::view::PaymentRecord;
 use worker::{Result, SqlStorage};
 
@@ -101,7 +104,7 @@ pub async fn authorise(
     };
     let key = payment_key(&id);
     save(sql, &record, &events)?;
-    provider_jobs::enqueue(sql, &key, &id, None, record.live, now.plus(LEASE_MS))?;
+    jobs::enqueue(sql, &key, &id, None, record.live, now.plus(LEASE_MS))?;
     // Armed before the call: if this invocation dies during it, the alarm finds the job
     // when the lease ends and asks the provider what happened.
     object.wake_by(now.plus(LEASE_MS)).await?;
@@ -120,14 +123,27 @@ pub async fn authorise(
         }
         if record.payment.status().authorisation_in_flight() {
             // Unknown: ask the provider soon rather than after the whole lease.
-            provider_jobs::enqueue(sql, &key, &id, None, record.live, now)?;
-            provider_jobs::set_due(sql, &key, now.plus(retry_delay_ms(1)))?;
+            jobs::enqueue(sql, &key, &id, None, record.live, now)?;
+            jobs::set_due(sql, &key, now.plus(retry_delay_ms(1)))?;
         } else {
-            provider_jobs::remove(sql, &key)?;
+            jobs::remove(sql, &key)?;
         }
     }
-    if let Some(at) = provider_jobs::next_due(sql)? {
+    if let Some(at) = jobs::next_due(sql)? {
         object.wake_by(at).await?;
     }
     Ok(CardOutcome::Done)
+}
+
+/// The gateway's card sealing key (`CARD_SEALING_KEY`, base64url of the X25519 secret).
+/// Without it the pages still work, without the widget: cards are posted as typed.
+pub fn sealing_key(env: &worker::Env) -> Option<SealingSecretKey> {
+    let text = env.secret("CARD_SEALING_KEY").ok()?.to_string();
+    match SealingSecretKey::from_base64url(&text) {
+        Ok(key) => Some(key),
+        Err(_) => {
+            worker::console_error!("CARD_SEALING_KEY is not a base64url X25519 key");
+            None
+        }
+    }
 }

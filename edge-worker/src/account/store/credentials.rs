@@ -10,7 +10,7 @@
 //! already made. Replaced credentials are kept (at most `KEPT_REPLACED` per mode) for the
 //! payments still using them.
 
-use super::sql::{flag, int, query, Row};
+use crate::account::store::sql::{flag, int, query, Row};
 use crate::{clock, secrets};
 use kassa_core::account::ProviderKind;
 use kassa_core::ids::AccountId;

@@ -3,7 +3,7 @@
 //! attempts) 30 days after their final state. Each run removes at most `PRUNE_BATCH` rows
 //! per kind and says when the next row comes due, so the alarm keeps itself armed for it.
 
-use super::sql::{int, query, Row};
+use crate::account::store::sql::{int, query, Row};
 use kassa_core::retention::{
     cutoff, PAGE_TOKEN_TTL_MS, PAY_SESSION_TTL_MS, PRUNE_BATCH, WEBHOOK_MESSAGE_RETENTION_MS,
 };

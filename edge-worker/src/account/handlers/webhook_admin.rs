@@ -7,8 +7,9 @@
 //! POST whose `Origin` is not this origin is refused, since browsers attach Basic
 //! credentials to cross-site requests too.
 
-use super::payments::Ctx;
-use super::{webhooks, Account, AccountObject};
+use crate::account::context::Ctx;
+use crate::account::handlers::webhooks;
+use crate::account::object::{Account, AccountObject};
 use crate::pages::{escape, Framing, Page};
 use kassa_core::credentials::ApiKeyMode;
 use kassa_core::event::WebhookEventType;

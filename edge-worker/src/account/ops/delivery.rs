@@ -12,9 +12,9 @@
 //!
 //! Nothing about the secrets reaches a log: failures are logged by kind only.
 
-use super::sql::{int, query};
-use super::webhooks::{self, store_delivery, MessageRow, MESSAGE_COLUMNS};
-use super::{Account, AccountObject};
+use crate::account::object::{Account, AccountObject};
+use crate::account::store::webhooks;
+use crate::account::store::webhooks::{store_delivery, MessageRow};
 use crate::clock;
 use futures_util::future::{join_all, select, Either};
 use futures_util::StreamExt;
@@ -81,30 +81,9 @@ fn claim_due(
     account: &Account,
     now: UnixMillis,
 ) -> Result<Vec<Outgoing>> {
-    // A fair pick, in rounds: each webhook's oldest due message (`turn` 1), then each
-    // one's next, at most PER_WEBHOOK per run. Within a round, first attempts go before
-    // retries and live webhooks before test ones. A receiver that never answers therefore
-    // holds back only its own retries: never another webhook's new messages, however many
-    // of its own are due.
-    let rows: Vec<MessageRow> = query(
-        sql,
-        &format!(
-            "SELECT {MESSAGE_COLUMNS} FROM (
-               SELECT m.*, coalesce(w.live, 0) AS live, row_number() OVER (
-                   PARTITION BY m.webhook_id ORDER BY m.next_attempt_at, m.created_at, m.sequence
-                 ) AS turn
-               FROM webhook_messages m LEFT JOIN webhooks w ON w.id = m.webhook_id
-               WHERE m.status = 'pending' AND m.next_attempt_at <= ?
-             ) WHERE turn <= ?
-             ORDER BY turn, attempts > 0, live DESC, next_attempt_at, created_at, sequence
-             LIMIT ?"
-        ),
-        vec![
-            int(now.as_millis()),
-            int(PER_WEBHOOK as u64),
-            int(BATCH as u64),
-        ],
-    )?;
+    // A fair pick, in rounds (`webhooks::due_messages`): a receiver that never answers
+    // holds back only its own retries.
+    let rows = webhooks::due_messages(sql, now, PER_WEBHOOK as u64, BATCH as u64)?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -278,28 +257,19 @@ fn failure_reason(err: &worker::Error) -> String {
 /// Step 4: every attempt recorded, and each message's next step decided by the core.
 fn record(sql: &SqlStorage, finished: &[Finished]) -> Result<()> {
     for f in finished {
-        let rows: Vec<MessageRow> = query(
-            sql,
-            &format!("SELECT {MESSAGE_COLUMNS} FROM webhook_messages WHERE id = ?"),
-            vec![f.message_id.as_str().into()],
-        )?;
-        let Some(row) = rows.into_iter().next() else {
+        let Some(row) = webhooks::message(sql, &f.message_id)? else {
             continue;
         };
         let next = row.delivery()?.record(&f.outcome, f.at, &f.schedule);
         store_delivery(sql, &f.message_id, &next)?;
-        sql.exec(
-            "INSERT OR REPLACE INTO webhook_attempts
-                (message_id, attempt, at, status_code, failure, response_ms)
-             VALUES (?, ?, ?, ?, ?, ?)",
-            vec![
-                f.message_id.as_str().into(),
-                int(u64::from(next.attempts)),
-                int(f.at.as_millis()),
-                f.outcome.status_code().map(i64::from).into(),
-                f.outcome.failure_reason().into(),
-                int(f.response_ms),
-            ],
+        webhooks::record_attempt(
+            sql,
+            &f.message_id,
+            next.attempts,
+            f.at,
+            f.outcome.status_code(),
+            f.outcome.failure_reason(),
+            f.response_ms,
         )?;
         if !f.outcome.succeeded() {
             worker::console_log!(
@@ -318,18 +288,5 @@ fn record(sql: &SqlStorage, finished: &[Finished]) -> Result<()> {
 
 /// When the earliest pending message is due.
 pub fn next_due(sql: &SqlStorage) -> Result<Option<UnixMillis>> {
-    #[derive(serde::Deserialize)]
-    struct Next {
-        at: Option<i64>,
-    }
-    impl super::sql::Row for Next {}
-    let rows: Vec<Next> = query(
-        sql,
-        "SELECT min(next_attempt_at) AS at FROM webhook_messages WHERE status = 'pending'",
-        vec![],
-    )?;
-    Ok(rows
-        .into_iter()
-        .find_map(|n| n.at)
-        .map(|at| UnixMillis(at.max(0) as u64)))
+    webhooks::next_due(sql)
 }

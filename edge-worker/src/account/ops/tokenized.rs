@@ -11,11 +11,13 @@
 //! awaits anything), so a card token can never authorise twice. The clear card lives only in
 //! memory for the provider call: it is never logged or stored, its CVC least of all.
 
-use super::authorise::{self, CardOutcome};
-use super::checkout::confirm_authorised;
-use super::payments::{load, new_payment, render_with, save, Created, Ctx};
-use super::sql::{int, query, Row};
-use super::v1::Reply;
+use crate::account::context::{Ctx, Reply};
+use crate::account::ops::authorise;
+use crate::account::ops::authorise::CardOutcome;
+use crate::account::ops::payer::confirm_authorised;
+use crate::account::ops::payments::{new_payment, render_with};
+use crate::account::store::card_tokens;
+use crate::account::store::payments::{load, save};
 use crate::clock;
 use kassa_core::account::ProviderKind;
 use kassa_core::api::create_payment::CreatePaymentRequest;
@@ -27,10 +29,8 @@ use kassa_core::credentials::{ApiKeyMode, PublishableKey};
 use kassa_core::payment::{CardSummary, PaymentInput, PaymentStatus};
 use kassa_core::provider::sandbox;
 use kassa_core::sealed_token::publishable_binding;
-use kassa_core::time::UnixMillis;
 use kassa_core::view::PaymentRecord;
-use serde::Deserialize;
-use worker::{Result, SqlStorage};
+use worker::Result;
 
 /// A payment created in `begin`, with the card to authorise after the section.
 pub struct Pending {
@@ -61,7 +61,7 @@ pub fn begin(
         account_id: ctx.account.id,
     };
     let binding = publishable_binding(&publishable.text());
-    let key = super::checkout::sealing_key(ctx.object.env());
+    let key = crate::account::ops::authorise::sealing_key(ctx.object.env());
     let accepted = &ctx.account.config.accepted_card_brands;
     let card = match open_and_validate(sealed, key.as_ref(), &binding, now, accepted) {
         Ok(card) => card,
@@ -72,7 +72,7 @@ pub fn begin(
         }
     };
     let hash = token_hash(sealed);
-    if is_spent(ctx.sql, &hash)? {
+    if card_tokens::is_spent(ctx.sql, &hash)? {
         return refuse(&token_used());
     }
     let summary = match CardSummary::of_validated(&card) {
@@ -93,10 +93,7 @@ pub fn begin(
         return refuse(&card_refused(&unsupported));
     }
     let until = spent_until(now);
-    ctx.sql.exec(
-        "INSERT INTO used_card_tokens (hash, expires_at) VALUES (?, ?)",
-        vec![hash.into(), int(until.as_millis())],
-    )?;
+    card_tokens::spend(ctx.sql, &hash, until)?;
     // The alarm prunes the record once the token could not open anyway.
     ctx.wake_by(until);
     let (mut record, created) = new_payment(ctx, request, credential)?;
@@ -157,25 +154,9 @@ pub async fn finish(ctx: &Ctx<'_>, pending: Pending) -> Result<Reply> {
     answer(ctx, &id)
 }
 
-fn is_spent(sql: &SqlStorage, hash: &str) -> Result<bool> {
-    #[derive(Deserialize)]
-    struct Count {
-        n: i64,
-    }
-    impl Row for Count {}
-    let rows: Vec<Count> = query(
-        sql,
-        "SELECT count(*) AS n FROM used_card_tokens WHERE hash = ?",
-        vec![hash.into()],
-    )?;
-    Ok(rows.first().is_some_and(|r| r.n > 0))
-}
-
-/// Forgets spent tokens that could no longer open anyway (run from the alarm).
-pub fn prune(sql: &SqlStorage, now: UnixMillis) -> Result<()> {
-    sql.exec(
-        "DELETE FROM used_card_tokens WHERE expires_at <= ?",
-        vec![int(now.as_millis())],
-    )?;
-    Ok(())
+/// What `POST /v1/payments` did in its synchronous section.
+pub enum Created {
+    Reply(Reply),
+    /// Created with a sealed card: authorise it after the section (`tokenized::finish`).
+    Authorise(Box<Pending>),
 }

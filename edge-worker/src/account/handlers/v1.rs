@@ -1,58 +1,18 @@
 //! The `/v1` API inside the account object, after the key has been verified: body limits,
 //! `Idempotency-Key` handling, rate limits, then the operation.
 
-use super::{
-    idempotency, payments, provider_jobs, refunds, tokenized, webhooks, Account, AccountObject,
-};
+use crate::account::context::{Ctx, Reply};
+use crate::account::handlers::webhooks;
+use crate::account::object::{Account, AccountObject};
+use crate::account::ops::tokenized::Created;
+use crate::account::ops::{create, payments, provider_jobs, refunds, tokenized};
+use crate::account::store::idempotency;
 use crate::{clock, http};
 use kassa_core::api::error::ApiError;
 use kassa_core::credentials::ApiKeyMode;
 use kassa_core::idempotency::{self as idem, REPLAYED_HEADER};
-use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use worker::{Method, Request, Response, Result, SqlStorage};
-
-/// An operation's answer before it becomes a `Response`, so it can be recorded for replay.
-pub struct Reply {
-    pub status: u16,
-    /// JSON text; `None` for 204.
-    pub body: Option<String>,
-}
-
-impl Reply {
-    pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Reply> {
-        let body =
-            serde_json::to_string(value).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        Ok(Reply {
-            status,
-            body: Some(body),
-        })
-    }
-
-    pub fn error(err: &ApiError) -> Result<Reply> {
-        Reply::json(err.http_status(), err)
-    }
-
-    pub fn no_content() -> Reply {
-        Reply {
-            status: 204,
-            body: None,
-        }
-    }
-
-    fn into_response(self) -> Result<Response> {
-        let mut resp = match self.body {
-            Some(body) => {
-                let mut resp = Response::ok(body)?.with_status(self.status);
-                resp.headers_mut().set("Content-Type", "application/json")?;
-                resp
-            }
-            None => Response::empty()?.with_status(self.status),
-        };
-        http::baseline_headers(resp.headers_mut())?;
-        Ok(resp)
-    }
-}
 
 pub async fn handle(
     object: &AccountObject,
@@ -130,7 +90,7 @@ pub async fn handle(
         .split('/')
         .filter(|s| !s.is_empty())
         .collect();
-    let ctx = payments::Ctx {
+    let ctx = Ctx {
         object,
         sql,
         account,
@@ -144,9 +104,9 @@ pub async fn handle(
         // always names this operation.
         (Method::Post, ["payments"]) => match abandoned {
             Some(id) => tokenized::answer(&ctx, &id)?,
-            None => match payments::create(&ctx, &body)? {
-                payments::Created::Reply(reply) => reply,
-                payments::Created::Authorise(pending) => {
+            None => match create::create(&ctx, &body)? {
+                Created::Reply(reply) => reply,
+                Created::Authorise(pending) => {
                     // The provider call awaits: a duplicate arriving meanwhile must see the
                     // request in flight (409), never run it again. Recorded before that await,
                     // with the payment's id, replaced by the reply below.

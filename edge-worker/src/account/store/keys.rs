@@ -1,7 +1,7 @@
 //! API keys inside the account object: issued once, stored as SHA-256 hashes, revocable,
 //! and checked against a table of them kept in memory.
 
-use super::sql::{flag, query, Row};
+use crate::account::store::sql::{flag, query, Row};
 use crate::clock;
 use kassa_core::credentials::{ApiKey, ApiKeyMode, KeyHash, ParsedApiKey};
 use kassa_core::ids::{AccountId, KeyId};

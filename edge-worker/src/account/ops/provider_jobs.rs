@@ -17,9 +17,9 @@
 //! adapter's `Call::Done` is applied in the section that made the change, so no job is
 //! ever written for them.
 
-use super::payments::{load, save};
-use super::sql::{flag, int, query, Row};
-use super::{provider_credentials, refunds, Account, AccountObject};
+use crate::account::object::{Account, AccountObject};
+use crate::account::store::payments::{load, save};
+use crate::account::store::{credentials, jobs, refunds};
 use crate::{clock, provider};
 use kassa_core::account::ProviderKind;
 use kassa_core::event::PaymentEvent;
@@ -31,7 +31,6 @@ use kassa_core::provider::{
 use kassa_core::refund::{Refund, RefundStatus};
 use kassa_core::time::UnixMillis;
 use kassa_core::view::PaymentRecord;
-use serde::Deserialize;
 use worker::{Result, SqlStorage};
 
 /// At most this many calls per job in one go (query → void, capture → …); the alarm
@@ -59,7 +58,7 @@ pub fn adapter(
     record: &PaymentRecord,
 ) -> Result<Adapter> {
     let credentials = match record.provider.as_str() {
-        "stripe" => provider_credentials::for_payment(
+        "stripe" => credentials::for_payment(
             object.env(),
             sql,
             account.id,
@@ -88,88 +87,6 @@ pub fn adapter(
         );
         worker::Error::RustError(format!("provider call refused: {err}"))
     })
-}
-
-/// Queues a job, unless one exists: an existing job keeps its lease and its attempts.
-pub fn enqueue(
-    sql: &SqlStorage,
-    key: &str,
-    payment_id: &str,
-    refund_id: Option<&str>,
-    live: bool,
-    due_at: UnixMillis,
-) -> Result<()> {
-    sql.exec(
-        "INSERT INTO provider_jobs (key, payment_id, refund_id, live, due_at, attempts)
-         VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (key) DO NOTHING",
-        vec![
-            key.into(),
-            payment_id.into(),
-            refund_id.map(str::to_string).into(),
-            flag(live),
-            int(due_at.as_millis()),
-        ],
-    )?;
-    Ok(())
-}
-
-fn reschedule(sql: &SqlStorage, key: &str, due_at: UnixMillis, attempts: u32) -> Result<()> {
-    sql.exec(
-        "UPDATE provider_jobs SET due_at = ?, attempts = ? WHERE key = ?",
-        vec![
-            int(due_at.as_millis()),
-            int(u64::from(attempts)),
-            key.into(),
-        ],
-    )?;
-    Ok(())
-}
-
-/// Moves a job's due time, keeping its attempts.
-pub fn set_due(sql: &SqlStorage, key: &str, due_at: UnixMillis) -> Result<()> {
-    sql.exec(
-        "UPDATE provider_jobs SET due_at = ? WHERE key = ?",
-        vec![int(due_at.as_millis()), key.into()],
-    )?;
-    Ok(())
-}
-
-pub fn remove(sql: &SqlStorage, key: &str) -> Result<()> {
-    sql.exec("DELETE FROM provider_jobs WHERE key = ?", vec![key.into()])?;
-    Ok(())
-}
-
-#[derive(Deserialize)]
-struct JobRow {
-    payment_id: String,
-    refund_id: Option<String>,
-    live: i64,
-    due_at: i64,
-    attempts: i64,
-}
-impl Row for JobRow {}
-
-fn job(sql: &SqlStorage, key: &str) -> Result<Option<JobRow>> {
-    let rows: Vec<JobRow> = query(
-        sql,
-        "SELECT payment_id, refund_id, live, due_at, attempts FROM provider_jobs WHERE key = ?",
-        vec![key.into()],
-    )?;
-    Ok(rows.into_iter().next())
-}
-
-/// When the next job is due, if any.
-pub fn next_due(sql: &SqlStorage) -> Result<Option<UnixMillis>> {
-    #[derive(Deserialize)]
-    struct Next {
-        at: Option<i64>,
-    }
-    impl Row for Next {}
-    let rows: Vec<Next> = query(sql, "SELECT min(due_at) AS at FROM provider_jobs", vec![])?;
-    Ok(rows
-        .into_iter()
-        .find_map(|r| r.at)
-        .map(|at| UnixMillis(at.max(0) as u64)))
 }
 
 /// What a payment's status asks of the provider.
@@ -394,7 +311,7 @@ pub fn settle_payment(
     }
     let id = record.payment.id().to_string();
     let key = payment_key(&id);
-    enqueue(sql, &key, &id, None, record.live, now)?;
+    jobs::enqueue(sql, &key, &id, None, record.live, now)?;
     Ok(Some(key))
 }
 
@@ -471,7 +388,7 @@ pub fn settle_refund(
         return Ok(None);
     }
     let key = refund_key(&refund.id().to_string());
-    enqueue(
+    jobs::enqueue(
         sql,
         &key,
         &record.payment.id().to_string(),
@@ -499,7 +416,7 @@ fn begin(
     key: &str,
     now: UnixMillis,
 ) -> Result<Option<Claimed>> {
-    let Some(row) = job(sql, key)? else {
+    let Some(row) = jobs::job(sql, key)? else {
         return Ok(None);
     };
     if row.due_at > now.as_millis() as i64 {
@@ -507,7 +424,7 @@ fn begin(
     }
     let attempts = row.attempts.clamp(0, i64::from(u32::MAX)) as u32;
     let Some(mut record) = load(sql, row.live != 0, &row.payment_id)? else {
-        remove(sql, key)?;
+        jobs::remove(sql, key)?;
         return Ok(None);
     };
     let Ok(adapter) = adapter(object, sql, account, &record) else {
@@ -516,9 +433,9 @@ fn begin(
         // due again at once and spinning the alarm.
         let attempts = attempts.saturating_add(1);
         if attempts >= MAX_ATTEMPTS {
-            remove(sql, key)?;
+            jobs::remove(sql, key)?;
         } else {
-            reschedule(sql, key, now.plus(retry_delay_ms(attempts)), attempts)?;
+            jobs::reschedule(sql, key, now.plus(retry_delay_ms(attempts)), attempts)?;
         }
         return Ok(None);
     };
@@ -542,7 +459,7 @@ fn begin(
     match claimed {
         Some((work, request)) => {
             let attempts = attempts.saturating_add(1);
-            reschedule(sql, key, now.plus(LEASE_MS), attempts)?;
+            jobs::reschedule(sql, key, now.plus(LEASE_MS), attempts)?;
             Ok(Some(Claimed {
                 key: key.to_string(),
                 request,
@@ -551,7 +468,7 @@ fn begin(
             }))
         }
         None => {
-            remove(sql, key)?;
+            jobs::remove(sql, key)?;
             Ok(None)
         }
     }
@@ -567,11 +484,11 @@ fn finish(
     result: &HttpResult,
     now: UnixMillis,
 ) -> Result<bool> {
-    let Some(row) = job(sql, &claimed.key)? else {
+    let Some(row) = jobs::job(sql, &claimed.key)? else {
         return Ok(false);
     };
     let Some(mut record) = load(sql, row.live != 0, &row.payment_id)? else {
-        remove(sql, &claimed.key)?;
+        jobs::remove(sql, &claimed.key)?;
         return Ok(false);
     };
     let adapter = adapter(object, sql, account, &record)?;
@@ -606,11 +523,11 @@ fn finish(
     }
     match next {
         Next::Continue => {
-            reschedule(sql, &claimed.key, now, 0)?;
+            jobs::reschedule(sql, &claimed.key, now, 0)?;
             Ok(true)
         }
         Next::Retry => {
-            reschedule(
+            jobs::reschedule(
                 sql,
                 &claimed.key,
                 now.plus(retry_delay_ms(attempts)),
@@ -619,7 +536,7 @@ fn finish(
             Ok(false)
         }
         Next::Stop => {
-            remove(sql, &claimed.key)?;
+            jobs::remove(sql, &claimed.key)?;
             Ok(false)
         }
     }
@@ -639,7 +556,7 @@ pub async fn drive(
         };
         // Armed before the call (the claim's lease is the earliest it can be due again):
         // if this invocation dies during it, the alarm repeats the call after the lease.
-        if let Some(at) = next_due(sql)? {
+        if let Some(at) = jobs::next_due(sql)? {
             object.wake_by(at).await?;
         }
         let result = provider::execute(&claimed.request).await;
@@ -647,7 +564,7 @@ pub async fn drive(
             break;
         }
     }
-    if let Some(at) = next_due(sql)? {
+    if let Some(at) = jobs::next_due(sql)? {
         object.wake_by(at).await?;
     }
     Ok(())
@@ -663,24 +580,15 @@ pub async fn run_due(
     account: &Account,
     now: UnixMillis,
 ) -> Result<Option<UnixMillis>> {
-    #[derive(Deserialize)]
-    struct KeyRow {
-        key: String,
-    }
-    impl Row for KeyRow {}
-    let due: Vec<KeyRow> = query(
-        sql,
-        "SELECT key FROM provider_jobs WHERE due_at <= ? ORDER BY due_at LIMIT ?",
-        vec![int(now.as_millis()), int(ALARM_JOBS as u64)],
-    )?;
-    for (started, row) in due.into_iter().enumerate() {
+    let due = jobs::due_keys(sql, now, ALARM_JOBS as u64)?;
+    for (started, key) in due.into_iter().enumerate() {
         let elapsed = clock::now().as_millis().saturating_sub(now.as_millis());
         if !alarm_may_start(started, elapsed) {
             break;
         }
-        if let Err(err) = drive(object, sql, account, &row.key).await {
+        if let Err(err) = drive(object, sql, account, &key).await {
             worker::console_error!("provider job failed: {err}");
         }
     }
-    next_due(sql)
+    jobs::next_due(sql)
 }
