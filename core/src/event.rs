@@ -37,6 +37,10 @@ pub enum EventKind {
     /// A status query established that no authorisation exists and none can appear any more
     /// (the provider-side attempt was cancelled), so the payer is back on the card page.
     AuthorisationAbandoned,
+    /// The provider asked for 3-D Secure: the payer is sent to authenticate.
+    AuthenticationRequired,
+    /// The payer came back from 3-D Secure; the provider is asked for the outcome.
+    AuthenticationReturned,
     /// The provider authorised the payment; the payer has not yet confirmed.
     AuthorisationSucceeded,
     /// The provider (or 3-D Secure) rejected the payment method.
@@ -116,6 +120,9 @@ impl EventKind {
             | EventKind::AuthorisationSubmitted
             | EventKind::AuthorisationTimedOut
             | EventKind::AuthorisationAbandoned
+            // GOV.UK Pay has no webhook for 3-D Secure either: the payment stays `started`.
+            | EventKind::AuthenticationRequired
+            | EventKind::AuthenticationReturned
             | EventKind::AuthorisationSucceeded
             | EventKind::CaptureApprovedByService
             | EventKind::CaptureSubmitted

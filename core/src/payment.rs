@@ -8,6 +8,8 @@
 //!   AuthorisationSubmitted ─ProviderTimedOut→ AuthorisationUnknown(started)
 //!   AuthorisationSubmitted|Unknown ─Authorised→ Authorised(submitted) | ─Declined→ Declined(failed P0010)
 //!                                  ─ProviderError→ ProviderError(error P0050) | ─NotAuthorised→ Started
+//!   AuthorisationSubmitted|Unknown ─ProviderActionRequired→ AuthenticationRequired(started)
+//!                                  ─AuthenticationReturned→ AuthorisationSubmitted [3-D Secure]
 //!   Authorised ─PayerConfirmed→ CaptureQueued(success)            [immediate capture]
 //!              ─PayerConfirmed→ AwaitingCapture(capturable) ─CaptureRequested→ CaptureQueued [delayed]
 //!   CaptureQueued ─CaptureSubmitted→ CaptureSubmitted ─CaptureSucceeded→ Captured(success)
@@ -193,6 +195,7 @@ impl Payment {
             | PaymentStatus::Started
             | PaymentStatus::AuthorisationSubmitted
             | PaymentStatus::AuthorisationUnknown
+            | PaymentStatus::AuthenticationRequired
             | PaymentStatus::Authorised => Some(self.created_at.plus(self.expiry_window_ms)),
             PaymentStatus::AwaitingCapture => Some(self.created_at.plus(DELAYED_CAPTURE_EXPIRY_MS)),
             PaymentStatus::CaptureQueued
@@ -285,6 +288,8 @@ impl Payment {
             | PaymentInput::ProviderDeclined
             | PaymentInput::ProviderError
             | PaymentInput::ProviderTimedOut
+            | PaymentInput::ProviderActionRequired
+            | PaymentInput::AuthenticationReturned
             | PaymentInput::PayerConfirmed
             | PaymentInput::PayerCancelled
             | PaymentInput::ServiceCancelled

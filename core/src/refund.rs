@@ -213,6 +213,7 @@ fn refundability(status: PaymentStatus) -> Refundability {
         | PaymentStatus::Started
         | PaymentStatus::AuthorisationSubmitted
         | PaymentStatus::AuthorisationUnknown
+        | PaymentStatus::AuthenticationRequired
         | PaymentStatus::Authorised
         | PaymentStatus::AwaitingCapture
         | PaymentStatus::CaptureQueued

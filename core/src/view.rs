@@ -36,6 +36,7 @@ use crate::language::Language;
 use crate::payment::{
     self, ExternalState, ExternalStatus, NewPayment, Payment, PaymentInputKind, StateCode,
 };
+use crate::provider::{Authentication, CardFacts};
 use crate::refund::{self, Refund, RefundAvailability, RefundStatus, RefundSummary, RefundTally};
 use crate::time::UnixMillis;
 
@@ -82,6 +83,23 @@ pub struct PaymentRecord {
     /// the same ones. `None` for the sandbox and for records stored before fingerprints.
     #[serde(default)]
     pub credential: Option<String>,
+    /// The 3-D Secure step the provider asked for, while the payment is
+    /// `AuthenticationRequired` (kept afterwards for support; it holds no card data).
+    #[serde(default)]
+    pub authentication: Option<Authentication>,
+    /// Paid in the embedded form: the merchant page that mounted it, so the page that ends
+    /// 3-D Secure inside the iframe can report the outcome to it (and only to it).
+    #[serde(default)]
+    pub frame: Option<CheckoutFrame>,
+}
+
+/// The merchant page an embedded form was mounted by: an origin the account registered
+/// (checked when the form was opened and again when the card was sent) and the mount's
+/// channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutFrame {
+    pub origin: String,
+    pub channel: String,
 }
 
 /// What the card form and the provider report about the card besides the
@@ -97,6 +115,8 @@ pub struct AuthorisationDetails {
     /// Whether 3-D Secure was required, once the provider reports it; drives
     /// `authorisation_summary`, which is absent until then.
     pub three_d_secure_required: Option<bool>,
+    /// The 3-D Secure version, where the provider says.
+    pub three_d_secure_version: Option<String>,
 }
 
 impl PaymentRecord {
@@ -151,8 +171,34 @@ impl PaymentRecord {
             authorisation: AuthorisationDetails::default(),
             confirm_on_authorisation: false,
             credential: None,
+            authentication: None,
+            frame: None,
         };
         (record, event)
+    }
+
+    /// Keeps what an authorisation's answer taught about the card: debit or credit, and
+    /// whether (and in which version) 3-D Secure took place.
+    pub fn learn(&mut self, facts: &CardFacts) {
+        if facts.card_type.is_some() {
+            self.authorisation.card_type = facts.card_type;
+        }
+        if let Some(three_ds) = &facts.three_d_secure {
+            self.authorisation.three_d_secure_required = Some(true);
+            if three_ds.version.is_some() {
+                self.authorisation.three_d_secure_version = three_ds.version.clone();
+            }
+        }
+    }
+
+    /// Keeps the 3-D Secure step the provider asked for: the pages send the payer there,
+    /// and `authorisation_summary` shows that 3-D Secure was required.
+    pub fn require_authentication(&mut self, authentication: Authentication) {
+        self.authorisation.three_d_secure_required = Some(true);
+        if authentication.version.is_some() {
+            self.authorisation.three_d_secure_version = authentication.version.clone();
+        }
+        self.authentication = Some(authentication);
     }
 }
 
@@ -344,7 +390,10 @@ fn resource<L>(
         .authorisation
         .three_d_secure_required
         .map(|required| AuthorisationSummary {
-            three_d_secure: ThreeDSecure { required },
+            three_d_secure: ThreeDSecure {
+                required,
+                version: record.authorisation.three_d_secure_version.clone(),
+            },
         });
     r.delayed_capture = payment.delayed_capture();
     r.moto = record.moto;

@@ -249,6 +249,9 @@ pub struct AuthorisationSummary {
 pub struct ThreeDSecure {
     /// Whether 3-D Secure authentication was required.
     pub required: bool,
+    /// The protocol version (`2.2.0`), where the provider says (a Kassa addition).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// A payment as the API returns it. `L` is the `_links` type: [`PaymentLinks`] for
@@ -526,7 +529,10 @@ mod tests {
             wallet_type: None,
         });
         p.authorisation_summary = Some(AuthorisationSummary {
-            three_d_secure: ThreeDSecure { required: true },
+            three_d_secure: ThreeDSecure {
+                required: true,
+                version: None,
+            },
         });
         p.refund_summary = Some(RefundSummary {
             status: RefundAvailability::Available,

@@ -184,8 +184,15 @@ pub enum PaymentStatus {
     Created,
     /// The payer opened the payment page.
     Started,
-    /// Card details are with the provider (including a 3-D Secure challenge in progress).
+    /// Card details (or, after 3-D Secure, the payer's return) are with the provider: its
+    /// answer is awaited.
     AuthorisationSubmitted,
+    /// The provider wants the payer authenticated (3-D Secure; GOV.UK Pay's `AUTHORISATION
+    /// 3DS REQUIRED`): the payer is sent to the challenge, and comes back to Kassa, which
+    /// then asks the provider for the outcome. Nothing is authorised yet, but the
+    /// provider-side attempt is open and could still authorise, so cancelling or expiring
+    /// it releases it at the provider (`*VoidPending`).
+    AuthenticationRequired,
     /// The provider timed out or failed with a 5xx: money may or may not be held. Shown as
     /// `started`, never as failed, until a status query or a provider notification says
     /// what happened.
@@ -224,10 +231,11 @@ pub enum PaymentStatus {
 
 impl PaymentStatus {
     /// Every internal status.
-    pub const ALL: [PaymentStatus; 18] = [
+    pub const ALL: [PaymentStatus; 19] = [
         PaymentStatus::Created,
         PaymentStatus::Started,
         PaymentStatus::AuthorisationSubmitted,
+        PaymentStatus::AuthenticationRequired,
         PaymentStatus::AuthorisationUnknown,
         PaymentStatus::Authorised,
         PaymentStatus::AwaitingCapture,
@@ -253,8 +261,11 @@ impl PaymentStatus {
             // An authorisation in flight or in doubt is still "started": the payer has not
             // been told anything final, and "failed"/"error" would promise that no money
             // was taken, which we do not know yet.
+            //
+            // 3-D Secure is part of the payer's journey, `started` as in GOV.UK Pay.
             PaymentStatus::Started
             | PaymentStatus::AuthorisationSubmitted
+            | PaymentStatus::AuthenticationRequired
             | PaymentStatus::AuthorisationUnknown => ExternalState::plain(X::Started),
             PaymentStatus::Authorised => ExternalState::plain(X::Submitted),
             PaymentStatus::AwaitingCapture => ExternalState::plain(X::Capturable),
@@ -357,6 +368,10 @@ mod tests {
             ),
             (
                 S::AuthorisationUnknown,
+                state(X::Started, false, None, None),
+            ),
+            (
+                S::AuthenticationRequired,
                 state(X::Started, false, None, None),
             ),
             (S::Authorised, state(X::Submitted, false, None, None)),

@@ -575,6 +575,8 @@ fn input_of(kind: PaymentInputKind) -> PaymentInput {
         PaymentInputKind::ProviderDeclined => PaymentInput::ProviderDeclined,
         PaymentInputKind::ProviderError => PaymentInput::ProviderError,
         PaymentInputKind::ProviderTimedOut => PaymentInput::ProviderTimedOut,
+        PaymentInputKind::ProviderActionRequired => PaymentInput::ProviderActionRequired,
+        PaymentInputKind::AuthenticationReturned => PaymentInput::AuthenticationReturned,
         PaymentInputKind::StatusQueryResolved(outcome) => PaymentInput::StatusQueryResolved {
             outcome,
             provider_id: Some("pi_q".into()),
@@ -701,4 +703,77 @@ proptest! {
             prop_assert_eq!(e.payment_id, pay_1());
         }
     }
+}
+
+/// Drives a payment into 3-D Secure (`AuthenticationRequired`), one second per step.
+fn authenticating_payment() -> Payment {
+    let mut p = payment(false);
+    let inputs = [
+        PaymentInput::PageOpened,
+        PaymentInput::CardSubmitted { card: card() },
+        PaymentInput::ProviderActionRequired,
+    ];
+    for (i, input) in inputs.into_iter().enumerate() {
+        p.apply(input, T0.plus(1_000 * (i as u64 + 1))).unwrap();
+    }
+    assert_eq!(p.status(), PaymentStatus::AuthenticationRequired);
+    p
+}
+
+#[test]
+fn three_d_secure_journey_is_started_until_the_provider_decides() {
+    let mut p = authenticating_payment();
+    assert_eq!(p.external_state().status, ExternalStatus::Started);
+    assert!(!p.external_state().finished);
+    // A reload changes nothing and logs nothing.
+    assert!(p
+        .apply(PaymentInput::PageOpened, T0.plus(5_000))
+        .unwrap()
+        .is_empty());
+    let returned = p
+        .apply(PaymentInput::AuthenticationReturned, T0.plus(6_000))
+        .unwrap();
+    assert_eq!(returned[0].kind, EventKind::AuthenticationReturned);
+    assert_eq!(p.status(), PaymentStatus::AuthorisationSubmitted);
+    // A second return (a refresh of the return page) is refused: the answer is awaited.
+    assert!(p
+        .apply(PaymentInput::AuthenticationReturned, T0.plus(6_500))
+        .is_err());
+    p.apply(authorised(), T0.plus(7_000)).unwrap();
+    assert_eq!(p.status(), PaymentStatus::Authorised);
+    assert_eq!(p.provider_id(), Some("pi_123"));
+}
+
+#[test]
+fn an_abandoned_challenge_expires_and_releases_the_attempt() {
+    let mut p = authenticating_payment();
+    let deadline = T0.plus(DEFAULT_EXPIRY_MS);
+    // Past the deadline the payer's return no longer counts; expiry does not wait for a
+    // status query either, since it releases the attempt at the provider.
+    assert!(p
+        .apply(PaymentInput::AuthenticationReturned, deadline)
+        .is_err());
+    assert!(matches!(
+        p.expire_if_due(deadline),
+        ExpiryOutcome::Expired { .. }
+    ));
+    assert_eq!(p.status(), PaymentStatus::ExpiryVoidPending);
+    assert!(p.status().awaiting_void());
+    p.apply(PaymentInput::AuthorisationVoided, deadline.plus(1))
+        .unwrap();
+    assert_eq!(p.status(), PaymentStatus::Expired);
+}
+
+#[test]
+fn a_challenge_can_be_cancelled_by_the_payer_or_the_service() {
+    let mut by_payer = authenticating_payment();
+    by_payer
+        .apply(PaymentInput::PayerCancelled, T0.plus(9_000))
+        .unwrap();
+    assert_eq!(by_payer.status(), PaymentStatus::UserCancelVoidPending);
+    let mut by_service = authenticating_payment();
+    by_service
+        .apply(PaymentInput::ServiceCancelled, T0.plus(9_000))
+        .unwrap();
+    assert_eq!(by_service.status(), PaymentStatus::ServiceCancelVoidPending);
 }

@@ -51,6 +51,13 @@ pub enum PaymentInput {
     ProviderError,
     /// The provider did not answer in time, or failed with a 5xx: outcome unknown.
     ProviderTimedOut,
+    /// The provider wants the payer authenticated (3-D Secure) before it decides. What the
+    /// payer's browser must do is kept beside the payment (`PaymentRecord::authentication`).
+    ProviderActionRequired,
+    /// The payer came back from the authentication (or answered the sandbox's challenge):
+    /// Kassa now asks the provider for the outcome. Nothing the return carries is trusted;
+    /// only the provider's answer decides.
+    AuthenticationReturned,
     /// A status query answered for an authorisation in doubt.
     StatusQueryResolved {
         /// What the provider says.
@@ -97,6 +104,10 @@ pub enum PaymentInputKind {
     ProviderError,
     /// See [`PaymentInput::ProviderTimedOut`].
     ProviderTimedOut,
+    /// See [`PaymentInput::ProviderActionRequired`].
+    ProviderActionRequired,
+    /// See [`PaymentInput::AuthenticationReturned`].
+    AuthenticationReturned,
     /// See [`PaymentInput::StatusQueryResolved`].
     StatusQueryResolved(AuthorisationOutcome),
     /// See [`PaymentInput::PayerConfirmed`].
@@ -123,13 +134,15 @@ pub enum PaymentInputKind {
 
 impl PaymentInputKind {
     /// Every input kind, including each status-query outcome.
-    pub const ALL: [PaymentInputKind; 20] = [
+    pub const ALL: [PaymentInputKind; 22] = [
         PaymentInputKind::PageOpened,
         PaymentInputKind::CardSubmitted,
         PaymentInputKind::ProviderAuthorised,
         PaymentInputKind::ProviderDeclined,
         PaymentInputKind::ProviderError,
         PaymentInputKind::ProviderTimedOut,
+        PaymentInputKind::ProviderActionRequired,
+        PaymentInputKind::AuthenticationReturned,
         PaymentInputKind::StatusQueryResolved(AuthorisationOutcome::Authorised),
         PaymentInputKind::StatusQueryResolved(AuthorisationOutcome::Declined),
         PaymentInputKind::StatusQueryResolved(AuthorisationOutcome::NotAuthorised),
@@ -155,6 +168,7 @@ impl PaymentInputKind {
             self,
             PaymentInputKind::PageOpened
                 | PaymentInputKind::CardSubmitted
+                | PaymentInputKind::AuthenticationReturned
                 | PaymentInputKind::PayerConfirmed
                 | PaymentInputKind::CaptureRequested
         )
@@ -171,6 +185,8 @@ impl PaymentInput {
             PaymentInput::ProviderDeclined => PaymentInputKind::ProviderDeclined,
             PaymentInput::ProviderError => PaymentInputKind::ProviderError,
             PaymentInput::ProviderTimedOut => PaymentInputKind::ProviderTimedOut,
+            PaymentInput::ProviderActionRequired => PaymentInputKind::ProviderActionRequired,
+            PaymentInput::AuthenticationReturned => PaymentInputKind::AuthenticationReturned,
             PaymentInput::StatusQueryResolved { outcome, .. } => {
                 PaymentInputKind::StatusQueryResolved(*outcome)
             }
@@ -323,6 +339,17 @@ pub fn next(
             I::StatusQueryResolved(O::Pending),
         ) => stay(),
 
+        // 3-D Secure. The provider asks for it in answer to the card (or a status query finds
+        // the attempt waiting for it); the payer's return sends Kassa back to the provider for
+        // the outcome, which may ask for another step. A reload of the page changes nothing.
+        (S::AuthorisationSubmitted | S::AuthorisationUnknown, I::ProviderActionRequired) => {
+            step(S::AuthenticationRequired, E::AuthenticationRequired)
+        }
+        (S::AuthenticationRequired, I::AuthenticationReturned) => {
+            step(S::AuthorisationSubmitted, E::AuthenticationReturned)
+        }
+        (S::AuthenticationRequired, I::PageOpened) => stay(),
+
         // Confirmation and capture.
         (S::Authorised, I::PayerConfirmed) if delayed_capture => {
             step(S::AwaitingCapture, E::PayerConfirmedAwaitingCapture)
@@ -350,6 +377,11 @@ pub fn next(
 
         // Cancellation by the payer: from the card page, or the confirm page (hold to void).
         (S::Started, I::PayerCancelled) => step(S::CancelledByUser, E::CancelledByUser),
+        // An open 3-D Secure attempt is released like a hold: the payer could still finish
+        // the challenge at the provider and have it authorise.
+        (S::AuthenticationRequired, I::PayerCancelled) => {
+            step(S::UserCancelVoidPending, E::CancelledByUser)
+        }
         (S::Authorised, I::PayerCancelled) => step(S::UserCancelVoidPending, E::CancelledByUser),
         (S::UserCancelVoidPending, I::AuthorisationVoided) => {
             step(S::CancelledByUser, E::AuthorisationVoided)
@@ -359,7 +391,7 @@ pub fn next(
         (S::Created | S::Started, I::ServiceCancelled) => {
             step(S::CancelledByService, E::CancelledByService)
         }
-        (S::Authorised | S::AwaitingCapture, I::ServiceCancelled) => {
+        (S::Authorised | S::AwaitingCapture | S::AuthenticationRequired, I::ServiceCancelled) => {
             step(S::ServiceCancelVoidPending, E::CancelledByService)
         }
         (S::ServiceCancelVoidPending, I::AuthorisationVoided) => {
@@ -368,7 +400,9 @@ pub fn next(
 
         // Expiry.
         (S::Created | S::Started, I::Expire) => step(S::Expired, E::Expired),
-        (S::Authorised | S::AwaitingCapture, I::Expire) => step(S::ExpiryVoidPending, E::Expired),
+        (S::Authorised | S::AwaitingCapture | S::AuthenticationRequired, I::Expire) => {
+            step(S::ExpiryVoidPending, E::Expired)
+        }
         (S::ExpiryVoidPending, I::AuthorisationVoided) => step(S::Expired, E::AuthorisationVoided),
 
         _ => Err(IllegalTransition {
@@ -658,8 +692,54 @@ pub(crate) mod tests {
                     from,
                     None,
                 ),
+                (
+                    from,
+                    I::ProviderActionRequired,
+                    Dc::Any,
+                    S::AuthenticationRequired,
+                    Some(E::AuthenticationRequired),
+                ),
             ]);
         }
+        // 3-D Secure: the payer's return goes back to the provider; cancelling or expiring
+        // releases the open attempt like a hold.
+        rows.extend([
+            (
+                S::AuthenticationRequired,
+                I::AuthenticationReturned,
+                Dc::Any,
+                S::AuthorisationSubmitted,
+                Some(E::AuthenticationReturned),
+            ),
+            (
+                S::AuthenticationRequired,
+                I::PageOpened,
+                Dc::Any,
+                S::AuthenticationRequired,
+                None,
+            ),
+            (
+                S::AuthenticationRequired,
+                I::PayerCancelled,
+                Dc::Any,
+                S::UserCancelVoidPending,
+                Some(E::CancelledByUser),
+            ),
+            (
+                S::AuthenticationRequired,
+                I::ServiceCancelled,
+                Dc::Any,
+                S::ServiceCancelVoidPending,
+                Some(E::CancelledByService),
+            ),
+            (
+                S::AuthenticationRequired,
+                I::Expire,
+                Dc::Any,
+                S::ExpiryVoidPending,
+                Some(E::Expired),
+            ),
+        ]);
         rows
     }
 
@@ -678,7 +758,7 @@ pub(crate) mod tests {
     #[test]
     fn every_legal_row_behaves_as_specified() {
         let rows = expected_rows();
-        assert_eq!(rows.len(), 44);
+        assert_eq!(rows.len(), 51);
         for (from, input, dcs, to, emits) in rows {
             for dc in [false, true].into_iter().filter(|dc| dcs.matches(*dc)) {
                 assert_eq!(
@@ -848,6 +928,8 @@ pub(crate) mod tests {
             PaymentInput::ProviderDeclined,
             PaymentInput::ProviderError,
             PaymentInput::ProviderTimedOut,
+            PaymentInput::ProviderActionRequired,
+            PaymentInput::AuthenticationReturned,
             PaymentInput::StatusQueryResolved {
                 outcome: AuthorisationOutcome::Authorised,
                 provider_id: None,

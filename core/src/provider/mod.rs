@@ -8,6 +8,12 @@
 //! the payment (or refund) state machine should be told, so no provider detail leaks past
 //! this module.
 //!
+//! 3-D Secure is the same shape: an authorisation (or a status query) may answer
+//! [`Authorised::ActionRequired`] with what the payer's browser must do next
+//! ([`NextAction`]) and what the provider needs kept until the payer is back
+//! ([`Authentication`]); the payer's return is then turned into an outcome by
+//! [`Adapter::complete`], which asks the provider and never trusts the return itself.
+//!
 //! Adding a provider: one module that implements the operations, one variant in
 //! [`Adapter`] (and in [`crate::account::ProviderKind`] and [`Credentials`]). Nothing else
 //! changes.
@@ -23,6 +29,7 @@ use crate::card::ValidatedCard;
 use crate::payment::{AuthorisationOutcome, PaymentInput};
 use crate::refund::RefundInput;
 use crate::time::{MINUTE_MS, SECOND_MS};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// How long the edge waits for a provider's answer before it aborts the request and
@@ -144,13 +151,89 @@ pub enum Decline {
     IncorrectNumber,
     InsufficientFunds,
     Fraud,
+    /// 3-D Secure failed: the payer did not pass the issuer's check (GOV.UK Pay: P0010, as
+    /// for any rejection by the bank).
+    AuthenticationFailed,
 }
 
 /// What an authorisation learnt about the card, beyond what the card form knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CardFacts {
     /// Debit or credit, when the provider says.
     pub card_type: Option<CardType>,
+    /// Set when the authorisation went through 3-D Secure (with or without a challenge).
+    pub three_d_secure: Option<ThreeDSecureFacts>,
+}
+
+/// What the provider says about a 3-D Secure authentication.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ThreeDSecureFacts {
+    /// The protocol version (`2.2.0`), where the provider says.
+    pub version: Option<String>,
+}
+
+/// What the payer's browser must do for 3-D Secure. Shown by the gateway's pages: a
+/// redirect is a link the page follows (no JavaScript needed), a form is posted by a
+/// button the page renders (submitted for the payer when scripts run).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NextAction {
+    /// Go to `url` (Stripe's `next_action.redirect_to_url`).
+    Redirect { url: String },
+    /// Post `fields` to `url` (the shape ACS and device-data pages of other providers take).
+    PostForm {
+        url: String,
+        fields: Vec<(String, String)>,
+    },
+    /// The sandbox's own challenge page, on the gateway.
+    SandboxChallenge,
+}
+
+impl NextAction {
+    /// The origin the payer's browser is sent to, if it leaves the gateway: pages that
+    /// lead there allow it as a form or frame target and nothing else.
+    pub fn target_origin(&self) -> Option<String> {
+        let url = match self {
+            NextAction::Redirect { url } | NextAction::PostForm { url, .. } => url,
+            NextAction::SandboxChallenge => return None,
+        };
+        let (scheme, rest) = url.split_once("://")?;
+        let host = rest.split(['/', '?', '#']).next()?;
+        (matches!(scheme, "https" | "http") && !host.is_empty() && !host.contains('@'))
+            .then(|| format!("{scheme}://{host}"))
+    }
+}
+
+/// A 3-D Secure step the provider asked for: what the payer must do, and what the
+/// provider needs kept until the payer is back. Stored beside the payment
+/// (`PaymentRecord::authentication`); never holds card data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authentication {
+    pub action: NextAction,
+    /// Provider state carried from the authorisation to [`Adapter::complete`].
+    #[serde(default)]
+    pub state: Option<String>,
+    /// The protocol version, where the provider says.
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+/// What the payer's return from 3-D Secure carried: the query of the provider's redirect
+/// back, or the fields the sandbox's challenge page posted. A provider may need them to ask
+/// for the outcome (a result token), never to decide it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Returned<'a> {
+    pub fields: &'a [(String, String)],
+}
+
+impl Returned<'_> {
+    /// A field by name.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// What the provider needs to know about a payment. `attempt` makes idempotency keys
@@ -165,6 +248,9 @@ pub struct PaymentRef<'a> {
     /// The provider's id for the payment, once there is one.
     pub provider_id: Option<&'a str>,
     pub attempt: u64,
+    /// Where the payer's browser comes back to after 3-D Secure (the gateway's return
+    /// page for this payment), for authorisations.
+    pub return_to: Option<&'a str>,
 }
 
 /// The answer to [`Adapter::prepare`]: the provider-side object an authorisation will be
@@ -188,10 +274,9 @@ pub enum Authorised {
     },
     /// The card was declined (failed, P0010).
     Declined(Decline),
-    /// The provider wants the payer to act (3-D Secure). Not supported yet: the payment
-    /// ends in error (P0050), not failed, because neither the bank nor the payer rejected
-    /// anything. Nothing is held while the provider waits for the action.
-    ActionRequired,
+    /// The provider wants the payer authenticated (3-D Secure) first. Nothing is held
+    /// yet; the payment waits in `AuthenticationRequired` for the payer's return.
+    ActionRequired(Authentication),
     /// A definitive error: nothing was authorised (error, P0050).
     Error,
     /// Timeout, 5xx or an answer that cannot be read: money may or may not be held. The
@@ -210,7 +295,8 @@ impl Authorised {
                 provider_id: provider_id.clone(),
             }),
             Authorised::Declined(_) => Some(PaymentInput::ProviderDeclined),
-            Authorised::ActionRequired | Authorised::Error => Some(PaymentInput::ProviderError),
+            Authorised::ActionRequired(_) => Some(PaymentInput::ProviderActionRequired),
+            Authorised::Error => Some(PaymentInput::ProviderError),
             Authorised::Unknown => Some(PaymentInput::ProviderTimedOut),
             Authorised::Unsupported => None,
         }
@@ -228,7 +314,9 @@ pub enum Queried {
     /// The card was never confirmed (or the attempt was abandoned): nothing is held and
     /// the payer may try again.
     NotAuthorised,
-    /// A definitive error, or a 3-D Secure challenge Kassa cannot complete: nothing held.
+    /// The attempt waits for the payer's 3-D Secure authentication.
+    ActionRequired(Authentication),
+    /// A definitive error, or a payer action Kassa cannot take: nothing held.
     Error,
     /// Still being processed, or the query itself failed: ask again later.
     Pending,
@@ -248,6 +336,7 @@ impl Queried {
             )),
             Queried::Declined(_) => Some(resolved(AuthorisationOutcome::Declined, None)),
             Queried::NotAuthorised => Some(resolved(AuthorisationOutcome::NotAuthorised, None)),
+            Queried::ActionRequired(_) => Some(PaymentInput::ProviderActionRequired),
             Queried::Error => Some(PaymentInput::ProviderError),
             Queried::Pending => None,
         }
@@ -571,6 +660,31 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Authorised::Unknown,
             Adapter::Stripe(_) => stripe::parse_confirm(result),
+        }
+    }
+
+    /// Turns the payer's return from 3-D Secure into an outcome: asks the provider (Stripe
+    /// re-reads the PaymentIntent); only the sandbox answers from what its own challenge page
+    /// posted. Never sends card data.
+    pub fn complete(
+        &self,
+        payment: &PaymentRef<'_>,
+        authentication: &Authentication,
+        returned: Returned<'_>,
+    ) -> Call<Authorised> {
+        match (self, payment.provider_id) {
+            (Adapter::Sandbox, _) => {
+                Call::Done(sandbox::completed(payment, authentication, returned))
+            }
+            (Adapter::Stripe(_), None) => Call::Done(Authorised::Error),
+            (Adapter::Stripe(s), Some(intent)) => Call::Send(s.retrieve(intent)),
+        }
+    }
+
+    pub fn parse_complete(&self, result: &HttpResult) -> Authorised {
+        match self {
+            Adapter::Sandbox => Authorised::Unknown,
+            Adapter::Stripe(_) => stripe::parse_complete(result),
         }
     }
 

@@ -16,16 +16,23 @@
 //! refuses to capture or cancel twice, and that refusal carries the PaymentIntent, whose
 //! status tells us it was already done.
 //!
+//! 3-D Secure: the confirmation carries a `return_url` on the gateway (and no
+//! `use_stripe_sdk`), so a PaymentIntent that needs authentication answers
+//! `requires_action` with `next_action.redirect_to_url`: the payer is sent there and comes
+//! back to the gateway, which re-reads the PaymentIntent (`complete`). A failed
+//! authentication leaves it in `requires_payment_method` with
+//! `payment_intent_authentication_failure`: declined, P0010. Other next actions (Stripe.js
+//! only) cannot be taken by a redirect: error P0050, nothing held.
+//!
 //! Errors: card declines (`card_error`) are failed P0010, except `processing_error`, which
-//! is the provider's error (P0050) like the sandbox's 4000000000000119; a 3-D Secure
-//! challenge (`requires_action`) is not supported yet and ends in error P0050; anything
+//! is the provider's error (P0050) like the sandbox's 4000000000000119; anything
 //! else definitive is P0050; timeouts, 409, 429, 5xx and unreadable answers are "unknown"
 //! and go to the status query or a retry.
 
 use super::form;
 use super::{
-    Authorised, CardFacts, Decline, HttpMethod, HttpRequest, HttpResult, PaymentRef, Prepared,
-    Queried, RefundRef, Refunded, Settled,
+    Authentication, Authorised, CardFacts, Decline, HttpMethod, HttpRequest, HttpResult,
+    NextAction, PaymentRef, Prepared, Queried, RefundRef, Refunded, Settled, ThreeDSecureFacts,
 };
 use crate::api::payment::CardType;
 use crate::card::ValidatedCard;
@@ -143,28 +150,34 @@ impl Stripe {
         card: &ValidatedCard,
     ) -> HttpRequest {
         let expiry = card.expiry();
+        let mut pairs = vec![
+            ("payment_method_data[type]", "card".into()),
+            ("payment_method_data[card][number]", card.number().into()),
+            (
+                "payment_method_data[card][exp_month]",
+                expiry.month.to_string(),
+            ),
+            (
+                "payment_method_data[card][exp_year]",
+                expiry.year.to_string(),
+            ),
+            ("payment_method_data[card][cvc]", card.cvc().into()),
+            (
+                "payment_method_data[billing_details][name]",
+                card.cardholder_name().into(),
+            ),
+            ("expand[0]", "latest_charge".into()),
+        ];
+        // Where Stripe sends the payer back after 3-D Secure; with it (and without
+        // `use_stripe_sdk`) the next action is a plain redirect.
+        if let Some(url) = payment.return_to {
+            pairs.push(("return_url", url.into()));
+        }
         self.request(
             HttpMethod::Post,
             &format!("/v1/payment_intents/{}/confirm", path_segment(intent)),
             Some(confirm_key(payment.payment_id, payment.attempt)),
-            &[
-                ("payment_method_data[type]", "card".into()),
-                ("payment_method_data[card][number]", card.number().into()),
-                (
-                    "payment_method_data[card][exp_month]",
-                    expiry.month.to_string(),
-                ),
-                (
-                    "payment_method_data[card][exp_year]",
-                    expiry.year.to_string(),
-                ),
-                ("payment_method_data[card][cvc]", card.cvc().into()),
-                (
-                    "payment_method_data[billing_details][name]",
-                    card.cardholder_name().into(),
-                ),
-                ("expand[0]", "latest_charge".into()),
-            ],
+            &pairs,
         )
     }
 
@@ -274,6 +287,11 @@ fn intent_status(value: &Value) -> Option<&str> {
 /// `None` when the error is not a decline. `processing_error` is a card error but not the
 /// card's fault: it is the provider's error, as in GOV.UK Pay's sandbox.
 fn decline(error: &Value) -> Option<Decline> {
+    // The payer failed 3-D Secure: Stripe files it as an `invalid_request_error`, but it is
+    // the bank's rejection of the payer, as GOV.UK Pay reports it (P0010).
+    if text(error, "code") == Some("payment_intent_authentication_failure") {
+        return Some(Decline::AuthenticationFailed);
+    }
     if text(error, "type") != Some("card_error") {
         return None;
     }
@@ -296,16 +314,46 @@ fn decline(error: &Value) -> Option<Decline> {
 
 /// Debit or credit, from the expanded `latest_charge` (a bare charge id tells nothing).
 fn card_facts(intent: &Value) -> CardFacts {
-    let funding = intent
-        .pointer("/latest_charge/payment_method_details/card/funding")
-        .and_then(Value::as_str);
+    let card = intent.pointer("/latest_charge/payment_method_details/card");
+    let funding = card.and_then(|c| text(c, "funding"));
+    // An object with a `result` only when the charge went through 3-D Secure (Stripe's
+    // fixtures carry the object with every field null).
+    let three_d_secure = card
+        .and_then(|c| c.get("three_d_secure"))
+        .filter(|t| text(t, "result").is_some())
+        .map(|t| ThreeDSecureFacts {
+            version: text(t, "version").map(str::to_string),
+        });
     CardFacts {
         card_type: match funding {
             Some("credit") => Some(CardType::Credit),
             Some("debit") => Some(CardType::Debit),
             _ => None,
         },
+        three_d_secure,
     }
+}
+
+/// The redirect a `requires_action` PaymentIntent asks for, if it is one the payer's
+/// browser can follow (`redirect_to_url`; `use_stripe_sdk` needs Stripe.js).
+fn redirect_action(intent: &Value) -> Option<Authentication> {
+    let next = intent.get("next_action")?;
+    if text(next, "type") != Some("redirect_to_url") {
+        return None;
+    }
+    let url = next
+        .pointer("/redirect_to_url/url")
+        .and_then(Value::as_str)?;
+    let action = NextAction::Redirect {
+        url: url.to_string(),
+    };
+    // Only an absolute http(s) URL is followed.
+    action.target_origin()?;
+    Some(Authentication {
+        action,
+        state: None,
+        version: None,
+    })
 }
 
 /// What a PaymentIntent's state means for the authorisation.
@@ -330,8 +378,13 @@ fn classify(intent: &Value) -> Queried {
             _ => Queried::NotAuthorised,
         },
         Some("requires_confirmation") => Queried::NotAuthorised,
-        // 3-D Secure (or another payer action) is not supported yet; nothing is held.
-        Some("requires_action" | "canceled") => Queried::Error,
+        Some("requires_action") => match redirect_action(intent) {
+            Some(authentication) => Queried::ActionRequired(authentication),
+            // A next action only Stripe.js can take: nothing is held, and nothing Kassa
+            // can do will change that.
+            None => Queried::Error,
+        },
+        Some("canceled") => Queried::Error,
         _ => Queried::Pending,
     }
 }
@@ -357,9 +410,7 @@ pub fn parse_confirm(result: &HttpResult) -> Authorised {
     let from_intent = |intent: &Value| match classify(intent) {
         Queried::Authorised { provider_id, card } => Authorised::Authorised { provider_id, card },
         Queried::Declined(kind) => Authorised::Declined(kind),
-        Queried::Error if intent_status(intent) == Some("requires_action") => {
-            Authorised::ActionRequired
-        }
+        Queried::ActionRequired(authentication) => Authorised::ActionRequired(authentication),
         Queried::Error => Authorised::Error,
         // Confirmed but not authorised, with no error: only a status query can tell.
         Queried::NotAuthorised | Queried::Pending => Authorised::Unknown,
@@ -387,6 +438,22 @@ pub fn parse_confirm(result: &HttpResult) -> Authorised {
             }
         }
         Answer::Unknown => Authorised::Unknown,
+    }
+}
+
+/// The answer to re-reading the PaymentIntent after the payer's return from 3-D Secure.
+/// Authorised, declined (a failed authentication included), still waiting for the payer
+/// (they came back without finishing: they are sent again), or unknown: the status query
+/// takes over, as after a lost confirmation.
+pub fn parse_complete(result: &HttpResult) -> Authorised {
+    match parse_query(result) {
+        Queried::Authorised { provider_id, card } => Authorised::Authorised { provider_id, card },
+        Queried::Declined(kind) => Authorised::Declined(kind),
+        Queried::ActionRequired(authentication) => Authorised::ActionRequired(authentication),
+        Queried::Error => Authorised::Error,
+        // Re-read, it is not authorised and not waiting: whatever the reason, the status
+        // query decides, never the return.
+        Queried::NotAuthorised | Queried::Pending => Authorised::Unknown,
     }
 }
 

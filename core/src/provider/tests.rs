@@ -101,6 +101,7 @@ fn payment_ref(provider_id: Option<&str>, attempt: u64) -> PaymentRef<'_> {
         reference: "INV-1",
         provider_id,
         attempt,
+        return_to: None,
     }
 }
 
@@ -155,7 +156,10 @@ fn sandbox_answers_every_test_card_without_a_request() {
             sandbox.authorise(&p, &card(number)),
             Call::Done(Authorised::Authorised {
                 provider_id: format!("sandbox-{PAYMENT}"),
-                card: CardFacts { card_type },
+                card: CardFacts {
+                    card_type,
+                    three_d_secure: None,
+                },
             }),
             "{number}"
         );
@@ -460,7 +464,10 @@ fn authorised_with_card_funding_from_the_expanded_charge() {
             s.parse_authorise(&response(200, &authorised_intent(funding))),
             Authorised::Authorised {
                 provider_id: PI.into(),
-                card: CardFacts { card_type },
+                card: CardFacts {
+                    card_type,
+                    three_d_secure: None,
+                },
             }
         );
     }
@@ -527,19 +534,106 @@ fn processing_error_is_the_providers_error_not_a_decline() {
 }
 
 #[test]
-fn three_d_secure_is_a_clear_not_supported_error() {
+fn a_next_action_only_stripe_js_can_take_is_an_error_with_nothing_held() {
     let s = stripe();
     let mut pi = intent("requires_action");
     pi["next_action"] = json!({"type": "use_stripe_sdk", "use_stripe_sdk": {}});
+    assert_eq!(s.parse_authorise(&response(200, &pi)), Authorised::Error);
+    assert_eq!(s.parse_query(&response(200, &pi)), Queried::Error);
+    assert_eq!(s.parse_complete(&response(200, &pi)), Authorised::Error);
+}
+
+#[test]
+fn three_d_secure_redirects_the_payer_and_the_return_re_reads_the_intent() {
+    let s = stripe();
+    let url = "https://hooks.stripe.com/3d_secure_2/hosted?merchant=acct_1&payment_intent=pi_1";
+    let mut pi = intent("requires_action");
+    pi["next_action"] = json!({"type": "redirect_to_url",
+        "redirect_to_url": {"url": url, "return_url": "https://gw.example/pay/r"}});
+    let wanted = Authentication {
+        action: NextAction::Redirect { url: url.into() },
+        state: None,
+        version: None,
+    };
     assert_eq!(
         s.parse_authorise(&response(200, &pi)),
-        Authorised::ActionRequired
+        Authorised::ActionRequired(wanted.clone())
     );
-    assert_eq!(s.parse_query(&response(200, &pi)), Queried::Error);
     assert_eq!(
-        Authorised::ActionRequired.payment_input(),
-        Some(PaymentInput::ProviderError)
+        Authorised::ActionRequired(wanted.clone()).payment_input(),
+        Some(PaymentInput::ProviderActionRequired)
     );
+    assert_eq!(
+        s.parse_query(&response(200, &pi)),
+        Queried::ActionRequired(wanted.clone())
+    );
+    assert_eq!(
+        wanted.action.target_origin().as_deref(),
+        Some("https://hooks.stripe.com")
+    );
+    // Completing re-reads the intent, without card data.
+    let call = s.complete(
+        &payment_ref(Some("pi_1"), 0),
+        &wanted,
+        Returned { fields: &[] },
+    );
+    let Call::Send(req) = call else {
+        panic!("complete must ask Stripe")
+    };
+    assert_eq!(req.method, HttpMethod::Get);
+    assert!(req.url.contains("/v1/payment_intents/pi_1?"), "{}", req.url);
+    assert!(req.body.is_none());
+    // A redirect somewhere that is not a web page is not followed.
+    pi["next_action"]["redirect_to_url"]["url"] = json!("javascript:alert(1)");
+    assert_eq!(s.parse_authorise(&response(200, &pi)), Authorised::Error);
+}
+
+#[test]
+fn after_the_return_the_intent_decides() {
+    let s = stripe();
+    let mut authorised = intent("requires_capture");
+    authorised["latest_charge"] = json!({"object": "charge", "payment_method_details": {"card": {
+        "funding": "credit",
+        "three_d_secure": {"authentication_flow": "challenge", "result": "authenticated", "version": "2.2.0"}}}});
+    let Authorised::Authorised { card, .. } = s.parse_complete(&response(200, &authorised)) else {
+        panic!("authorised")
+    };
+    assert_eq!(
+        card.three_d_secure,
+        Some(ThreeDSecureFacts {
+            version: Some("2.2.0".into())
+        })
+    );
+    let mut failed = intent("requires_payment_method");
+    failed["last_payment_error"] = json!({"type": "invalid_request_error",
+        "code": "payment_intent_authentication_failure",
+        "message": "The provided PaymentMethod has failed authentication."});
+    assert_eq!(
+        s.parse_complete(&response(200, &failed)),
+        Authorised::Declined(Decline::AuthenticationFailed)
+    );
+    assert_eq!(
+        s.parse_query(&response(200, &failed)),
+        Queried::Declined(Decline::AuthenticationFailed)
+    );
+    assert_eq!(s.parse_complete(&HttpResult::TimedOut), Authorised::Unknown);
+}
+
+#[test]
+fn confirmations_carry_the_gateways_return_url_and_never_use_stripe_sdk() {
+    let s = stripe();
+    let card = card("4000000000003220");
+    let mut payment = payment_ref(Some("pi_1"), 3);
+    payment.return_to = Some("https://gw.example/pay/acc/pid/3ds/return");
+    let Call::Send(req) = s.authorise(&payment, &card) else {
+        panic!("send")
+    };
+    let body = req.body.unwrap();
+    assert!(
+        body.contains("return_url=https%3A%2F%2Fgw.example%2Fpay%2Facc%2Fpid%2F3ds%2Freturn"),
+        "{body}"
+    );
+    assert!(!body.contains("use_stripe_sdk"));
 }
 
 #[test]
@@ -642,7 +736,8 @@ fn status_query_outcomes() {
         Queried::Authorised {
             provider_id: PI.into(),
             card: CardFacts {
-                card_type: Some(CardType::Credit)
+                card_type: Some(CardType::Credit),
+                three_d_secure: None,
             },
         }
     );
@@ -870,7 +965,14 @@ fn authorisation_outcomes_drive_the_payment_to_govuk_states() {
             Authorised::Declined(Decline::Fraud),
             PaymentStatus::Declined,
         ),
-        (Authorised::ActionRequired, PaymentStatus::ProviderError),
+        (
+            Authorised::ActionRequired(Authentication {
+                action: NextAction::SandboxChallenge,
+                state: None,
+                version: None,
+            }),
+            PaymentStatus::AuthenticationRequired,
+        ),
         (Authorised::Error, PaymentStatus::ProviderError),
         (Authorised::Unknown, PaymentStatus::AuthorisationUnknown),
     ];

@@ -67,6 +67,14 @@ fn drive(status: PaymentStatus) -> Payment {
             ],
             false,
         ),
+        S::AuthenticationRequired => (
+            vec![
+                I::PageOpened,
+                I::CardSubmitted { card: card() },
+                I::ProviderActionRequired,
+            ],
+            false,
+        ),
         S::Authorised => (to_authorised(), false),
         S::AwaitingCapture => (with(to_authorised(), vec![I::PayerConfirmed]), false),
         S::CaptureQueued => (with(to_authorised(), vec![I::PayerConfirmed]), false),
@@ -142,6 +150,7 @@ fn summary_in_every_payment_status_without_refunds() {
         (S::Started, A::Pending, AMOUNT),
         (S::AuthorisationSubmitted, A::Pending, AMOUNT),
         (S::AuthorisationUnknown, A::Pending, AMOUNT),
+        (S::AuthenticationRequired, A::Pending, AMOUNT),
         (S::Authorised, A::Pending, AMOUNT),
         (S::AwaitingCapture, A::Pending, AMOUNT),
         (S::CaptureQueued, A::Pending, AMOUNT),

@@ -135,6 +135,7 @@ fn success_with_refund() -> (PaymentRecord, Vec<Refund>, Vec<PaymentEvent>) {
         billing_address: None,
         card_type: Some(CardType::Debit),
         three_d_secure_required: Some(true),
+        three_d_secure_version: Some("2.2.0".into()),
     };
     let (mut refund, submitted) = submit_refund(
         &mut rec.payment,
@@ -249,7 +250,7 @@ fn success_payment_with_card_details_and_a_refund() {
                 "card_type": "debit"
             },
             "card_brand": "Visa",
-            "authorisation_summary": {"three_d_secure": {"required": true}},
+            "authorisation_summary": {"three_d_secure": {"required": true, "version": "2.2.0"}},
             "delayed_capture": false,
             "moto": false,
             "provider_id": "pi_3Mtw",
@@ -711,10 +712,12 @@ fn record_round_trips_through_storage() {
     assert_eq!(
         keys,
         [
+            "authentication",
             "authorisation",
             "confirm_on_authorisation",
             "credential",
             "email",
+            "frame",
             "language",
             "live",
             "metadata",
@@ -734,7 +737,8 @@ fn record_round_trips_through_storage() {
         json!({
             "billing_address": {"line1": "1 Other Road"},
             "card_type": "debit",
-            "three_d_secure_required": true
+            "three_d_secure_required": true,
+            "three_d_secure_version": "2.2.0"
         })
     );
     assert_eq!(stored["payment"]["id"], PID);
@@ -776,6 +780,8 @@ fn input(kind: PaymentInputKind) -> PaymentInput {
         K::ProviderDeclined => I::ProviderDeclined,
         K::ProviderError => I::ProviderError,
         K::ProviderTimedOut => I::ProviderTimedOut,
+        K::ProviderActionRequired => I::ProviderActionRequired,
+        K::AuthenticationReturned => I::AuthenticationReturned,
         K::StatusQueryResolved(outcome) => I::StatusQueryResolved {
             outcome,
             provider_id: Some("pi_query".into()),

@@ -131,6 +131,7 @@ pub fn payment_ref<'a>(record: &'a PaymentRecord, id: &'a str, attempt: u64) -> 
         reference: record.payment.reference(),
         provider_id: record.payment.provider_id(),
         attempt,
+        return_to: None,
     }
 }
 
@@ -159,10 +160,12 @@ pub fn apply_authorised(
 ) {
     if let Some(input) = outcome.payment_input() {
         if apply(record, input, events, now) {
-            if let Authorised::Authorised { card, .. } = outcome {
-                if card.card_type.is_some() {
-                    record.authorisation.card_type = card.card_type;
+            match outcome {
+                Authorised::Authorised { card, .. } => record.learn(card),
+                Authorised::ActionRequired(authentication) => {
+                    record.require_authentication(authentication.clone())
                 }
+                _ => {}
             }
         }
     }
@@ -178,10 +181,12 @@ fn apply_query(
         return Next::Retry;
     };
     if apply(record, input, events, now) {
-        if let Queried::Authorised { card, .. } = outcome {
-            if card.card_type.is_some() {
-                record.authorisation.card_type = card.card_type;
+        match outcome {
+            Queried::Authorised { card, .. } => record.learn(card),
+            Queried::ActionRequired(authentication) => {
+                record.require_authentication(authentication.clone())
             }
+            _ => {}
         }
         // Paid with a sealed card from the merchant's server: its request has long been
         // answered, so the confirmation it implied happens here (capture is the next step).
