@@ -379,6 +379,11 @@ fn show(
                 sealing(key, &mut public, &binding, account).as_ref(),
             )
         }
+        // Past the deadline the payer's return would no longer count: the alarm is about to
+        // expire the payment and release the attempt.
+        PaymentStatus::AuthenticationRequired if record.payment.is_expiry_due(now) => {
+            expired(&s, &record)
+        }
         PaymentStatus::AuthenticationRequired => {
             authentication::challenge(account, &record, csrf, Place::Hosted)
         }
