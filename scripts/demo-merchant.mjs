@@ -135,6 +135,9 @@ ${await loaderTag()}
     const res = await fetch('/checkout/tokenize', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: sealed.token }) });
     const outcome = await res.json();
     pay.dataset.paymentId = outcome.payment_id || '';
+    // The card needs the payer's 3-D Secure check: the payer goes to the gateway's page,
+    // which ends on return_url.
+    if (outcome.next_url) { location.assign(outcome.next_url); return; }
     document.body.dataset.result = outcome.status;
     document.getElementById('result').textContent =
       outcome.status === 'success' ? 'Thank you: your payment was successful.' : 'Your payment was not taken (' + outcome.status + ').';
@@ -146,8 +149,11 @@ ${await loaderTag()}
         const created = await createPayment(language, { sealed_card: String(token) });
         const state = created.json?.state ?? {};
         res.writeHead(created.status === 201 ? 200 : 422, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+        // `started` with a next_url: the payer must authenticate (3-D Secure) there.
+        const next = state.status === 'started' ? created.json?._links?.next_url?.href : undefined;
         return res.end(JSON.stringify({
           payment_id: created.json?.payment_id, status: state.status ?? 'refused', code: state.code ?? created.json?.code,
+          next_url: next,
         }));
       }
       if (req.method === 'GET' && url.pathname === '/return') {

@@ -60,7 +60,8 @@ test('a registered merchant page pays through the iframe; only states and the br
   const pay = posts.filter((p) => p.url.endsWith('/embed'));
   assert.equal(pay.length, 1);
   const names = [...pay[0].body.matchAll(/name="([^"]+)"/g)].map((m) => m[1]).sort(); // multipart
-  assert.deepEqual(names, ['csrf', 'sealed_card', 'session']);
+  // The mounting page's origin and channel travel with Pay, for 3-D Secure to report to.
+  assert.deepEqual(names, ['channel', 'csrf', 'origin', 'sealed_card', 'session']);
   assert.match(pay[0].body, /kst1\./);
   // Long patterns only: the random csrf, session and ciphertext may contain "739" by chance
   // (the names above show no field carries a security code).

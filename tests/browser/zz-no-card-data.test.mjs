@@ -12,7 +12,9 @@ const LOG = process.env.KASSA_LOG;
 
 // Every card number the test suites type, in the forms they are typed.
 const NUMBERS = ['4242424242424242', '4242424242424241', '4000000000000002', '4000000000000119',
-  '4000000000000069', '4000000000000127', '4000056655665556', '378282246310005', '5555555555554444'];
+  '4000000000000069', '4000000000000127', '4000056655665556', '378282246310005', '5555555555554444',
+  // 3-D Secure's test cards (integration and browser three-d-secure suites).
+  '4000000000003220', '4000008400001629', '4000000000003055'];
 const patterns = [
   ...NUMBERS.map((n) => n),
   ...NUMBERS.map((n) => n.replace(/(\d{4})(?=\d)/g, '$1 ')),
