@@ -169,6 +169,17 @@ fn report(enhanced: &Rc<Enhanced>, outcome: &JsValue) -> Result<(), JsValue> {
         // The provider's answer is not known yet: the form stays busy (no second card), and
         // the merchant learns the outcome from its server (the payment, or webhooks).
         "processing" => parent.post("processing", &fields),
+        // 3-D Secure runs in this iframe: the form (its session and CSRF token; the spent
+        // card token is dropped) goes to the gateway's challenge step. The page that ends
+        // the step tells the parent, which keeps waiting until then.
+        "authentication_required" => {
+            if let Some(next) = field("next").as_string() {
+                enhanced.sealed_input().set_value("");
+                enhanced.form.set_action(&next);
+                enhanced.form.submit()?;
+            }
+            return Ok(());
+        }
         _ => parent.post("failure", &fields),
     }
     parent.resize();

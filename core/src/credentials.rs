@@ -504,6 +504,13 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
 /// configured token never matches, so a missing secret in the environment cannot open the
 /// admin API to an empty `Authorization` header.
 pub fn admin_token_matches(configured: &str, presented: &str) -> bool {
+    secret_matches(configured, presented)
+}
+
+/// Whether `presented` is the (non-empty) secret `expected`, in constant time whatever
+/// their lengths (both are hashed first).
+pub fn secret_matches(expected: &str, presented: &str) -> bool {
+    let configured = expected;
     if configured.is_empty() {
         return false;
     }

@@ -91,6 +91,11 @@ pub struct PaymentRecord {
     /// 3-D Secure inside the iframe can report the outcome to it (and only to it).
     #[serde(default)]
     pub frame: Option<CheckoutFrame>,
+    /// The secret in the gateway's 3-D Secure return URL for this payment (drawn when the
+    /// card is sent): a return without it is not the payer coming back from the provider,
+    /// and is not acted on.
+    #[serde(default)]
+    pub return_key: Option<String>,
 }
 
 /// The merchant page an embedded form was mounted by: an origin the account registered
@@ -173,6 +178,7 @@ impl PaymentRecord {
             credential: None,
             authentication: None,
             frame: None,
+            return_key: None,
         };
         (record, event)
     }

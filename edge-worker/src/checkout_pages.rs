@@ -287,11 +287,17 @@ pub fn embed_form(
     embed: &Embed<'_>,
 ) -> Result<Response> {
     let attrs = format!(" method=\"post\" action=\"{}\"", escape(action));
+    // The mounting page and channel travel with Pay, so that 3-D Secure, which leaves this
+    // page, can report its end to the same parent.
     let hidden = format!(
         "<input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <input type=\"hidden\" name=\"session\" value=\"{}\">",
+         <input type=\"hidden\" name=\"session\" value=\"{}\">\
+         <input type=\"hidden\" name=\"origin\" value=\"{}\">\
+         <input type=\"hidden\" name=\"channel\" value=\"{}\">",
         escape(csrf),
         escape(session),
+        escape(embed.parent_origin),
+        escape(embed.channel),
     );
     embed_page(s.language, &attrs, &hidden, sealing, embed)
 }
@@ -389,6 +395,165 @@ pub fn confirm(
         script: None,
         framing: Framing::Deny,
         form_target: origin_of(s.return_url),
+    }
+    .render(200)
+}
+
+/// 3-D Secure on the sandbox: the gateway's own challenge page, which works without
+/// JavaScript. Its answer is posted with the payer's session (in the form when it is shown
+/// in the embedded form's iframe, which may not get cookies).
+pub fn sandbox_challenge(
+    s: &Summary<'_>,
+    action: &str,
+    csrf: &str,
+    session: Option<&str>,
+    framing: Framing<'_>,
+) -> Result<Response> {
+    let c = copy(s.language);
+    let session = session
+        .map(|v| {
+            format!(
+                "<input type=\"hidden\" name=\"session\" value=\"{}\">",
+                escape(v)
+            )
+        })
+        .unwrap_or_default();
+    let button = |result: &str, id: &str, class: &str, label: &str| {
+        format!(
+            "<form method=\"post\" action=\"{action}\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{session}\
+             <input type=\"hidden\" name=\"result\" value=\"{result}\">\
+             <button type=\"submit\" class=\"button{class}\" id=\"{id}\">{label}</button></form>",
+            action = escape(action),
+            csrf = escape(csrf),
+        )
+    };
+    let body = format!(
+        "<h1>{title}</h1>{panel}<p>{text}</p>{complete}{fail}",
+        title = c.sandbox_challenge_title,
+        panel = amount_panel(s),
+        text = c.sandbox_challenge_text,
+        complete = button(
+            kassa_core::provider::sandbox::RESULT_COMPLETE,
+            "complete-authentication",
+            "",
+            c.complete_authentication
+        ),
+        fail = button(
+            kassa_core::provider::sandbox::RESULT_FAIL,
+            "fail-authentication",
+            " button--secondary",
+            c.fail_authentication
+        ),
+    );
+    Page {
+        title: c.sandbox_challenge_title,
+        lang: s.language.as_str(),
+        body,
+        script: None,
+        framing,
+        // The answer may end the payment and send the payer on to the service.
+        form_target: origin_of(s.return_url),
+    }
+    .render(200)
+}
+
+/// 3-D Secure at the provider: a link to its page, followed at once when scripts run. A
+/// link rather than a redirect answering the card form: browsers hold every redirect after
+/// a form post to the page's `form-action`, which names the gateway only.
+pub fn to_provider(s: &Summary<'_>, url: &str, framing: Framing<'_>) -> Result<Response> {
+    let c = copy(s.language);
+    let body = format!(
+        "<h1>{title}</h1>{panel}<p>{text}</p>\
+         <p><a class=\"button\" id=\"continue-to-provider\" href=\"{url}\">{button}</a></p>",
+        title = c.authenticate_title,
+        panel = amount_panel(s),
+        text = c.authenticate_text,
+        url = escape(url),
+        button = c.authenticate_button,
+    );
+    Page {
+        title: c.authenticate_title,
+        lang: s.language.as_str(),
+        body,
+        script: Some(
+            "location.replace(document.getElementById('continue-to-provider').href);".into(),
+        ),
+        framing,
+        form_target: None,
+    }
+    .render(200)
+}
+
+/// 3-D Secure at a provider that takes a form post: the form, with a button, submitted at
+/// once when scripts run. Its target is the one origin besides the gateway it may post to.
+pub fn post_to_provider(
+    s: &Summary<'_>,
+    url: &str,
+    fields: &[(String, String)],
+    framing: Framing<'_>,
+) -> Result<Response> {
+    let c = copy(s.language);
+    let hidden: String = fields
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(name),
+                escape(value)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>{title}</h1>{panel}<p>{text}</p>\
+         <form method=\"post\" action=\"{url}\" id=\"provider-form\">{hidden}\
+         <button type=\"submit\" class=\"button\" id=\"continue-to-provider\">{button}</button></form>",
+        title = c.authenticate_title,
+        panel = amount_panel(s),
+        text = c.authenticate_text,
+        url = escape(url),
+        button = c.authenticate_button,
+    );
+    Page {
+        title: c.authenticate_title,
+        lang: s.language.as_str(),
+        body,
+        script: Some("document.getElementById('provider-form').submit();".into()),
+        framing,
+        form_target: origin_of(url),
+    }
+    .render(200)
+}
+
+/// The end of 3-D Secure inside the embedded form's iframe: the page tells the merchant's
+/// page (the registered origin that mounted the form, on its channel) the payment's
+/// outcome, which resolves its `pay()`. `message` is the JSON the loader reads.
+pub fn authentication_finished(
+    lang: Language,
+    parent_origin: &str,
+    message: &str,
+    framing: Framing<'_>,
+) -> Result<Response> {
+    let c = copy(lang);
+    let body = format!(
+        "<h1 id=\"outcome\">{title}</h1><p>{text}</p>\
+         <div id=\"kassa-outcome\" data-origin=\"{origin}\" data-message=\"{message}\"></div>",
+        title = c.authentication_finished_title,
+        text = c.authentication_finished_text,
+        origin = escape(parent_origin),
+        message = escape(message),
+    );
+    Page {
+        title: c.authentication_finished_title,
+        lang: lang.as_str(),
+        body,
+        script: Some(
+            "const o = document.getElementById('kassa-outcome').dataset;\
+             if (window.parent !== window) window.parent.postMessage(JSON.parse(o.message), o.origin);"
+                .into(),
+        ),
+        framing,
+        form_target: None,
     }
     .render(200)
 }

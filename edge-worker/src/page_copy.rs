@@ -23,6 +23,15 @@ pub struct Copy {
     pub back_to_service: &'static str,
     pub skip_link: &'static str,
     pub card_details: &'static str,
+    pub authenticate_title: &'static str,
+    pub authenticate_text: &'static str,
+    pub authenticate_button: &'static str,
+    pub sandbox_challenge_title: &'static str,
+    pub sandbox_challenge_text: &'static str,
+    pub complete_authentication: &'static str,
+    pub fail_authentication: &'static str,
+    pub authentication_finished_title: &'static str,
+    pub authentication_finished_text: &'static str,
 }
 
 const EN: Copy = Copy {
@@ -43,6 +52,15 @@ const EN: Copy = Copy {
     back_to_service: "Go back to the service",
     skip_link: "Skip to main content",
     card_details: "Card details",
+    authenticate_title: "Confirm your payment with your bank",
+    authenticate_text: "Your bank needs to check it is you. You will go to its page and then come back here.",
+    authenticate_button: "Continue to your bank",
+    sandbox_challenge_title: "Check it is you",
+    sandbox_challenge_text: "This is the Kassa sandbox\u{2019}s 3-D Secure check: no bank is asked and no money moves. Choose how the check ends.",
+    complete_authentication: "Complete authentication",
+    fail_authentication: "Fail authentication",
+    authentication_finished_title: "Your bank\u{2019}s check is finished",
+    authentication_finished_text: "Go back to the page you were paying on.",
 };
 
 const CY: Copy = Copy {
@@ -63,6 +81,15 @@ const CY: Copy = Copy {
     back_to_service: "Mynd yn ôl i\u{2019}r gwasanaeth",
     skip_link: "Neidio i\u{2019}r prif gynnwys",
     card_details: "Manylion cerdyn",
+    authenticate_title: "Cadarnhewch eich taliad gyda\u{2019}ch banc",
+    authenticate_text: "Mae angen i\u{2019}ch banc wirio mai chi sydd yno. Byddwch yn mynd i\u{2019}w dudalen ac yna\u{2019}n dod yn ôl yma.",
+    authenticate_button: "Parhau i\u{2019}ch banc",
+    sandbox_challenge_title: "Gwirio mai chi sydd yno",
+    sandbox_challenge_text: "Dyma wiriad 3-D Secure blwch tywod Kassa: ni ofynnir i unrhyw fanc ac nid oes arian yn symud. Dewiswch sut mae\u{2019}r gwiriad yn dod i ben.",
+    complete_authentication: "Cwblhau\u{2019}r dilysu",
+    fail_authentication: "Methu\u{2019}r dilysu",
+    authentication_finished_title: "Mae gwiriad eich banc wedi gorffen",
+    authentication_finished_text: "Ewch yn ôl i\u{2019}r dudalen roeddech yn talu arni.",
 };
 
 pub const fn copy(lang: Language) -> &'static Copy {

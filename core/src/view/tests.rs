@@ -725,6 +725,7 @@ fn record_round_trips_through_storage() {
             "payment",
             "prefilled_cardholder_details",
             "provider",
+            "return_key",
             "return_url"
         ]
     );

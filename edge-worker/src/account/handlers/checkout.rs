@@ -7,6 +7,7 @@
 //! and security codes are used for the authorisation and then dropped: never logged,
 //! never stored.
 
+use crate::account::handlers::authentication::{self, Place};
 use crate::account::object::{Account, AccountObject};
 use crate::account::ops::authorise;
 use crate::account::ops::authorise::CardOutcome;
@@ -25,7 +26,7 @@ use kassa_core::sealed_token::{
     open_card, payment_binding, publishable_binding, SealingSecretKey, TokenError,
 };
 use kassa_core::time::UnixMillis;
-use kassa_core::view::PaymentRecord;
+use kassa_core::view::{CheckoutFrame, PaymentRecord};
 use worker::{FormData, Request, Response, Result, SqlStorage};
 
 const COOKIE: &str = "kassa_pay_session";
@@ -251,15 +252,15 @@ pub async fn handle(
         },
         None => None,
     };
-    // The embedded form carries its session in the form (see `open_embed`); every other
-    // page uses the cookie.
-    let secret = match (session_secret(&req)?, action, &form) {
-        (Some(secret), _, _) => Some(secret),
-        (None, Some("embed"), Some(form)) => {
+    // The embedded form carries its session in the form (see `open_embed`), and so do the
+    // 3-D Secure pages shown inside its iframe; every other page uses the cookie.
+    let form_session = match (action, &form) {
+        (Some("embed" | "challenge" | "3ds"), Some(form)) => {
             Some(field(form, "session")).filter(|s| well_formed_secret(s))
         }
         _ => None,
     };
+    let secret = session_secret(&req)?.or_else(|| form_session.clone());
     let Some(secret) = secret else {
         return page::link_not_valid();
     };
@@ -276,11 +277,30 @@ pub async fn handle(
             if !pay_session::csrf_matches(&secret, &presented) {
                 return page::see_other(&pay_path(account, payment_id));
             }
+            let origin = req.url()?.origin().ascii_serialization();
+            let place = match &form_session {
+                Some(session) => Place::Embedded { session },
+                None => Place::Hosted,
+            };
             match action {
-                "card" => submit_card(object, sql, account, key, record, &csrf, &form).await,
+                "card" => {
+                    submit_card(object, sql, account, key, record, &csrf, &form, &origin).await
+                }
+                // The embedded form's way into 3-D Secure, inside its iframe.
+                "challenge" => match record.payment.status() {
+                    PaymentStatus::AuthenticationRequired => {
+                        authentication::challenge(account, &record, &csrf, place)
+                    }
+                    _ => page::link_not_valid(),
+                },
+                "3ds" => {
+                    authentication::answer(object, sql, account, record, &csrf, &form, place).await
+                }
                 "confirm" => confirm(object, sql, account, record).await,
                 "cancel" => cancel(object, sql, account, record).await,
-                "embed" => embed_pay(object, sql, account, key, record, &csrf, &form).await,
+                "embed" => {
+                    embed_pay(object, sql, account, key, record, &csrf, &form, &origin).await
+                }
                 _ => page::link_not_valid(),
             }
         }
@@ -359,6 +379,9 @@ fn show(
                 sealing(key, &mut public, &binding, account).as_ref(),
             )
         }
+        PaymentStatus::AuthenticationRequired => {
+            authentication::challenge(account, &record, csrf, Place::Hosted)
+        }
         PaymentStatus::Authorised => {
             let (masked, name) = record
                 .payment
@@ -430,6 +453,7 @@ fn card_input(
     open_card(&sealed, keyring, &binding, now).map(|card| card.to_card_input())
 }
 
+#[allow(clippy::too_many_arguments)] // the card step's parts, each needed
 async fn submit_card(
     object: &AccountObject,
     sql: &SqlStorage,
@@ -438,6 +462,7 @@ async fn submit_card(
     record: PaymentRecord,
     csrf: &str,
     form: &FormData,
+    origin: &str,
 ) -> Result<Response> {
     let base = pay_path(account, &record.payment.id().to_string());
     // Only a payment waiting for card details takes them; anything else (a second click,
@@ -484,7 +509,7 @@ async fn submit_card(
     };
     // The payment's provider authorises; meanwhile (and if the answer is unknown) the
     // payment's page is the "being processed" one.
-    match authorise::authorise(object, sql, account, &record, &card, summary).await? {
+    match authorise::authorise(object, sql, account, &record, &card, summary, origin).await? {
         CardOutcome::Unsupported => {
             let errors = [CardFieldError {
                 field: card::CardField::Number,
@@ -521,7 +546,10 @@ async fn cancel(
 /// `POST …/embed`: the embedded form's Pay. Takes the card exactly as `submit_card` does,
 /// then confirms at once (the merchant's page is the confirmation step) and answers with
 /// the payment's state as JSON for the iframe to pass on. A second call finds the payment
-/// past `Started` and changes nothing.
+/// past `Started` and changes nothing. If the provider wants 3-D Secure, the answer says
+/// so and where the iframe goes next (`challenge`, with its session); the page that ends
+/// the step reports the outcome to the merchant's page.
+#[allow(clippy::too_many_arguments)] // the card step's parts, each needed
 async fn embed_pay(
     object: &AccountObject,
     sql: &SqlStorage,
@@ -530,15 +558,25 @@ async fn embed_pay(
     record: PaymentRecord,
     csrf: &str,
     form: &FormData,
+    origin: &str,
 ) -> Result<Response> {
     let id = record.payment.id().to_string();
     // The merchant's page is the confirmation step: an authorisation learnt only later (by
-    // the status query, after a provider timeout) is confirmed then, as it would be now.
-    // `authorise` stores this in the section that takes the card.
+    // the status query, after a provider timeout, or after 3-D Secure) is confirmed then, as
+    // it would be now. `authorise` stores this in the section that takes the card, with the
+    // page that mounted the form (checked again: a registered origin, for this payment's
+    // mode) so the end of 3-D Secure can report to it.
     let mut record = record;
     record.confirm_on_authorisation = true;
+    let (parent, channel) = (field(form, "origin"), field(form, "channel"));
+    if frame_ancestors(account, record.live, &parent).is_some() && valid_channel(&channel) {
+        record.frame = Some(CheckoutFrame {
+            origin: parent,
+            channel,
+        });
+    }
     // Its answer is a page for browsers; the iframe gets the resulting state instead.
-    submit_card(object, sql, account, key, record, csrf, form).await?;
+    submit_card(object, sql, account, key, record, csrf, form, origin).await?;
     let Some(record) = load_either_mode(sql, &id)? else {
         return page::link_not_valid();
     };
@@ -549,6 +587,16 @@ async fn embed_pay(
     } else {
         record
     };
+    if record.payment.status() == PaymentStatus::AuthenticationRequired {
+        return crate::http::json(
+            200,
+            &serde_json::json!({
+                "payment_id": id,
+                "status": "authentication_required",
+                "next": format!("{}/challenge", pay_path(account, &id)),
+            }),
+        );
+    }
     let state = record.payment.external_state();
     // `started` on the wire covers both "still waiting for a card" (this one could not be
     // used: the payer may try again) and "the provider's answer is not known yet", where a

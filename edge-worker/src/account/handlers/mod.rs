@@ -2,6 +2,7 @@
 //! pages, `/admin/webhooks`). They parse, call operations and render; they never write SQL.
 
 pub mod admin;
+pub mod authentication;
 pub mod checkout;
 pub mod public_key;
 pub mod v1;
@@ -96,7 +97,19 @@ pub async fn route(object: &AccountObject, mut req: Request) -> Result<Response>
         let action = parts.next().map(str::to_string);
         let allowed = match (&method, action.as_deref()) {
             (Method::Get, None) => true,
-            (Method::Post, Some("card" | "confirm" | "cancel" | "embed")) => parts.next().is_none(),
+            // The provider's redirect back from 3-D Secure: no session, its own key.
+            (Method::Get, Some("3ds")) => {
+                return match (parts.next(), parts.next()) {
+                    (Some("return"), None) => {
+                        authentication::provider_return(object, &sql, &account, &req, &payment)
+                            .await
+                    }
+                    _ => crate::pages::not_found(),
+                };
+            }
+            (Method::Post, Some("card" | "confirm" | "cancel" | "embed" | "challenge" | "3ds")) => {
+                parts.next().is_none()
+            }
             _ => false,
         };
         if !allowed {

@@ -11,6 +11,11 @@
 //!    `AuthorisationUnknown` for the status query, never failed.
 //!
 //! Providers that answer at once (the sandbox) do 2 and 4 in a single section.
+//!
+//! The answer may be that the payer must authenticate first (3-D Secure): the payment then
+//! waits in `AuthenticationRequired`, the pages send the payer to the provider's challenge,
+//! and `authenticate::complete` takes the payer's return (it comes back to
+//! [`return_path`], with the secret drawn here in the URL).
 
 use crate::account::object::{Account, AccountObject};
 use crate::account::ops::provider_jobs;
@@ -20,7 +25,9 @@ use crate::account::store::payments::{load, save};
 use crate::{clock, provider};
 use kassa_core::card::ValidatedCard;
 use kassa_core::payment::{CardSummary, PaymentInput, PaymentStatus};
-use kassa_core::provider::{retry_delay_ms, Authorised, Call, Prepared, LEASE_MS};
+use kassa_core::provider::{
+    retry_delay_ms, Adapter, Authorised, Call, HttpRequest, HttpResult, Prepared, LEASE_MS,
+};
 use kassa_core::sealed_token::SealingSecretKey;
 use kassa_core::view::PaymentRecord;
 use worker::{Result, SqlStorage};
@@ -38,8 +45,9 @@ fn reload(sql: &SqlStorage, record: &PaymentRecord) -> Result<Option<PaymentReco
         .filter(|r| r.payment.status() == PaymentStatus::Started))
 }
 
-/// Authorises `card` for a payment that is `started`. `record.confirm_on_authorisation`,
-/// as the caller set it, is stored with the card's submission.
+/// Authorises `card` for a payment that is `started`. `record.confirm_on_authorisation`
+/// and `record.frame`, as the caller set them, are stored with the card's submission.
+/// `origin` is the gateway's, for the 3-D Secure return URL.
 pub async fn authorise(
     object: &AccountObject,
     sql: &SqlStorage,
@@ -47,6 +55,7 @@ pub async fn authorise(
     record: &PaymentRecord,
     card: &ValidatedCard,
     summary: CardSummary,
+    origin: &str,
 ) -> Result<CardOutcome> {
     let id = record.payment.id().to_string();
     let adapter = match provider_jobs::adapter(object, sql, account, record) {
@@ -66,6 +75,7 @@ pub async fn authorise(
     };
     // 2. Submit, in one section.
     let confirm_on_authorisation = record.confirm_on_authorisation;
+    let frame = record.frame.clone();
     let Some(mut record) = reload(sql, record)? else {
         return Ok(CardOutcome::Done);
     };
@@ -73,6 +83,9 @@ pub async fn authorise(
     // checkout, sealed cards) is decided by the caller and stored with the submission: the
     // status query that may learn of the authorisation reads only what is stored.
     record.confirm_on_authorisation |= confirm_on_authorisation;
+    if frame.is_some() {
+        record.frame = frame;
+    }
     let now = clock::now();
     let mut events = Vec::new();
     match record
@@ -92,7 +105,17 @@ pub async fn authorise(
     }
     // The submission's event number makes each attempt's confirmation its own request.
     let attempt = record.payment.last_sequence();
-    let request = match adapter.authorise(&payment_ref(&record, &id, attempt), card) {
+    // Where the payer comes back after 3-D Secure, with a secret only this attempt's
+    // confirmation carries.
+    let return_key = hex(&clock::random::<16>()?);
+    let return_to = format!(
+        "{origin}{}?k={return_key}",
+        return_path(&account.id.to_string(), &id)
+    );
+    record.return_key = Some(return_key);
+    let mut call = payment_ref(&record, &id, attempt);
+    call.return_to = Some(&return_to);
+    let request = match adapter.authorise(&call, card) {
         // Nothing is saved: the payer is asked for another card.
         Call::Done(Authorised::Unsupported) => return Ok(CardOutcome::Unsupported),
         Call::Done(outcome) => {
@@ -102,18 +125,44 @@ pub async fn authorise(
         }
         Call::Send(request) => request,
     };
-    let key = payment_key(&id);
     save(sql, &record, &events)?;
+    exchange(
+        object,
+        sql,
+        &adapter,
+        &record,
+        &request,
+        Adapter::parse_authorise,
+    )
+    .await?;
+    Ok(CardOutcome::Done)
+}
+
+/// Sends a request that may authorise (the card's confirmation, or the payer's return from
+/// 3-D Secure) for a payment the caller has just saved in flight, and applies the answer.
+/// A status-query job is queued behind a lease before the call: if this invocation dies,
+/// the alarm asks the provider what happened. An unknown answer leaves the payment in
+/// doubt for that query, never failed.
+pub async fn exchange(
+    object: &AccountObject,
+    sql: &SqlStorage,
+    adapter: &Adapter,
+    record: &PaymentRecord,
+    request: &HttpRequest,
+    parse: fn(&Adapter, &HttpResult) -> Authorised,
+) -> Result<()> {
+    let id = record.payment.id().to_string();
+    let key = payment_key(&id);
+    let now = clock::now();
     jobs::enqueue(sql, &key, &id, None, record.live, now.plus(LEASE_MS))?;
     // Armed before the call: if this invocation dies during it, the alarm finds the job
     // when the lease ends and asks the provider what happened.
     object.wake_by(now.plus(LEASE_MS)).await?;
 
-    // 3. The card goes to the provider.
-    let result = provider::execute(&request).await;
+    let result = provider::execute(request).await;
 
-    // 4. Apply the answer, in one section.
-    let outcome = adapter.parse_authorise(&result);
+    // Apply the answer, in one section.
+    let outcome = parse(adapter, &result);
     let now = clock::now();
     if let Some(mut record) = load(sql, record.live, &id)? {
         let mut events = Vec::new();
@@ -132,7 +181,17 @@ pub async fn authorise(
     if let Some(at) = jobs::next_due(sql)? {
         object.wake_by(at).await?;
     }
-    Ok(CardOutcome::Done)
+    Ok(())
+}
+
+/// Where the provider sends the payer back after 3-D Secure (with `?k=` the payment's
+/// `return_key`).
+pub fn return_path(account_id: &str, payment_id: &str) -> String {
+    format!("/pay/{account_id}/{payment_id}/3ds/return")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The gateway's card sealing key (`CARD_SEALING_KEY`, base64url of the X25519 secret).

@@ -4,6 +4,7 @@
 //! are driven from here, after their section. Nothing here knows about requests or pages.
 
 pub mod account;
+pub mod authenticate;
 pub mod authorise;
 pub mod create;
 pub mod delivery;

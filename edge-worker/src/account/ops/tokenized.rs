@@ -119,10 +119,15 @@ impl Pending {
 }
 
 /// The payment a create with `sealed_card` made, as it stands: 201, as `finish` answers.
-/// Also the answer when the provider step failed or its invocation died during it.
+/// Also the answer when the provider step failed or its invocation died during it. Only a
+/// payment waiting for 3-D Secure has a `next_url`: the payer's link to authenticate (and
+/// then to `return_url`, the payment confirmed without a confirm page).
 pub fn answer(ctx: &Ctx<'_>, id: &str) -> Result<Reply> {
     match load(ctx.sql, ctx.live, id)? {
-        Some(record) => Reply::json(201, &render_with(ctx, &record, false)?),
+        Some(record) => {
+            let authenticate = record.payment.status() == PaymentStatus::AuthenticationRequired;
+            Reply::json(201, &render_with(ctx, &record, authenticate)?)
+        }
         None => Err(worker::Error::RustError(format!("payment {id} vanished"))),
     }
 }
@@ -138,8 +143,16 @@ pub async fn finish(ctx: &Ctx<'_>, pending: Pending) -> Result<Reply> {
         summary,
     } = pending;
     let id = record.payment.id().to_string();
-    let outcome =
-        authorise::authorise(ctx.object, ctx.sql, ctx.account, &record, &card, summary).await?;
+    let outcome = authorise::authorise(
+        ctx.object,
+        ctx.sql,
+        ctx.account,
+        &record,
+        &card,
+        summary,
+        ctx.origin,
+    )
+    .await?;
     drop(card);
     if let CardOutcome::Unsupported = outcome {
         // Refused in `begin` for the sandbox; no other provider answers this. The payment
