@@ -77,6 +77,16 @@ async function sealedCard(number = '4242424242424242') {
 const intentOf = (paymentId) => [...stripe.intents.values()].find((i) => i.metadata.kassa_payment_id === paymentId);
 /** Where Stripe sends the payer back after 3-D Secure: the gateway's return page for the payment. */
 const returnUrl = (paymentId) => `${gateway.url}/pay/${account.id}/${paymentId}/3ds/return`;
+/**
+ * The `return_url` a confirmation carried: the payment's return page with the secret the
+ * gateway drew for the attempt (`?k=`, 128 bits), without which a return is not acted on.
+ */
+function sentReturnUrl(confirmation, paymentId) {
+  const sent = form(confirmation.body).return_url;
+  assert.ok(sent?.startsWith(`${returnUrl(paymentId)}?k=`), `return_url ${sent}`);
+  assert.match(sent.slice(returnUrl(paymentId).length), /^\?k=[0-9a-f]{32}$/);
+  return sent;
+}
 /** The requests about one PaymentIntent that `test` keeps (the payer's at the challenge page too), as "METHOD /path". */
 const calls = (pi, test = () => true) => stripe.for(pi).filter(test).map((r) => `${r.method} ${r.path}`);
 const isPost = (suffix) => (r) => r.method === 'POST' && r.path.endsWith(suffix);
@@ -97,9 +107,9 @@ async function challenged(payer, p, number) {
   assert.deepEqual((await payment(p.payment_id)).state, { status: 'started', finished: false });
   const confirms = stripe.for(pi.id).filter(isPost('/confirm'));
   assert.equal(confirms.length, 1, 'one confirmation');
-  assert.equal(form(confirms[0].body).return_url, returnUrl(p.payment_id));
+  const sentReturn = sentReturnUrl(confirms[0], p.payment_id);
   assert.ok(!confirms[0].body.includes('use_stripe_sdk'), confirms[0].body);
-  return { page, pi };
+  return { page, pi, sentReturn };
 }
 
 before(async () => {
@@ -249,7 +259,7 @@ test('a Stripe payment: exact requests for create, confirm, capture and refund',
   assert.equal(confirm.body, 'payment_method_data[type]=card&payment_method_data[card][number]=4242424242424242'
     + '&payment_method_data[card][exp_month]=12&payment_method_data[card][exp_year]=2030&payment_method_data[card][cvc]=123'
     + '&payment_method_data[billing_details][name]=Mx%20Test%20Payer&expand[0]=latest_charge'
-    + `&return_url=${encodeURIComponent(returnUrl(p.payment_id))}`);
+    + `&return_url=${encodeURIComponent(sentReturnUrl(confirm, p.payment_id))}`);
   assert.equal(capture.headers['idempotency-key'], `kassa-${p.payment_id}-capture-1`);
   assert.equal(capture.body, 'amount_to_capture=1450');
   assert.equal(stripe.intents.get(pi).status, 'succeeded');
@@ -278,23 +288,29 @@ test('a Stripe decline fails with P0010 and shows the declined page', async () =
 test('3-D Secure challenge completed (4000000000003220): the payer comes back to the confirm page, captured once', async () => {
   const p = (await api('/payments', { method: 'POST', body: paymentBody({ reference: '3DS-CHALLENGE' }) })).json;
   const payer = new Payer({ base: gateway.url });
-  const { page, pi } = await challenged(payer, p, '4000000000003220');
+  const { page, pi, sentReturn } = await challenged(payer, p, '4000000000003220');
   assert.equal((await payment(p.payment_id)).authorisation_summary?.three_d_secure?.required, true, 'required once Stripe asks');
+  const reads = () => stripe.for(pi.id).filter((r) => r.method === 'GET' && r.path.startsWith('/v1/'));
 
-  // Reloading the waiting page, or coming back with a forged "succeeded" before the
-  // challenge is answered, changes nothing: Kassa asks Stripe, which is still waiting.
+  // Reloading the waiting page changes nothing. A return without the attempt's secret is
+  // not acted on at all; with it, before the challenge is answered, a forged "succeeded"
+  // only makes Kassa ask Stripe, which is still waiting: the payer is sent there again.
   const again = await payer.go(`/pay/${account.id}/${p.payment_id}`);
   assert.equal(Payer.continueLink(again.html), `${stripe.url}/3ds/${pi.id}`);
-  const forged = await payer.go(`${returnUrl(p.payment_id)}?payment_intent=${pi.id}&redirect_status=succeeded`);
+  const keyless = await payer.go(`${returnUrl(p.payment_id)}?payment_intent=${pi.id}&redirect_status=succeeded`);
+  assert.doesNotMatch(keyless.html, /action="[^"]+\/confirm"/);
+  assert.equal(reads().length, 0, 'a return without the secret is not even checked with Stripe');
+  const forged = await payer.go(`${sentReturn}&payment_intent=${pi.id}&redirect_status=succeeded`);
   assert.equal(Payer.continueLink(forged.html), `${stripe.url}/3ds/${pi.id}`, 'sent to the challenge again');
   assert.doesNotMatch(forged.html, /action="[^"]+\/confirm"/);
+  assert.equal(reads().length, 1, 'Stripe was asked');
   assert.deepEqual((await payment(p.payment_id)).state, { status: 'started', finished: false });
   assert.equal(pi.status, 'requires_action');
 
   // Completed at the issuer: Stripe sends the payer to the gateway's return page, which
   // re-reads the PaymentIntent and shows the confirm page.
   const back = await payer.authenticate(page, 'Complete authentication');
-  assert.ok(back.back.location.startsWith(`${returnUrl(p.payment_id)}?payment_intent=${pi.id}&`), back.back.location);
+  assert.ok(back.back.location.startsWith(`${sentReturn}&payment_intent=${pi.id}&`), back.back.location);
   assert.match(back.html, /action="[^"]+\/confirm"/, 'the confirm page');
   const authorised = await payment(p.payment_id);
   assert.deepEqual(authorised.state, { status: 'submitted', finished: false });
@@ -317,9 +333,8 @@ test('3-D Secure challenge completed (4000000000003220): the payer comes back to
     `POST /v1/payment_intents/${pi.id}/capture`,
   ]);
   // The returns re-read the intent with the API key; no read carries card data.
-  const reads = stripe.for(pi.id).filter((r) => r.method === 'GET' && r.path.startsWith('/v1/'));
-  assert.ok(reads.length >= 2, 'the forged return and the real one were both checked with Stripe');
-  assert.ok(reads.every((r) => r.body === '' && r.key === SECRET_KEY));
+  assert.ok(reads().length >= 2, 'the forged return and the real one were both checked with Stripe');
+  assert.ok(reads().every((r) => r.body === '' && r.key === SECRET_KEY));
 });
 
 test('3-D Secure failed, or declined after it: failed P0010 and the declined page', async () => {
@@ -386,7 +401,7 @@ test('3-D Secure frictionless (4000000000003055): straight to the confirm page, 
   const pi = authorised.provider_id;
   assert.deepEqual((await payment(p.payment_id)).state, { status: 'success', finished: true });
   assert.deepEqual(calls(pi), [`POST /v1/payment_intents/${pi}/confirm`, `POST /v1/payment_intents/${pi}/capture`]);
-  assert.equal(form(stripe.for(pi)[0].body).return_url, returnUrl(p.payment_id));
+  sentReturnUrl(stripe.for(pi)[0], p.payment_id);
 });
 
 test('a sealed card that needs 3-D Secure answers started with a next_url; once the payer is back it is captured and they land on return_url', async () => {
@@ -401,7 +416,7 @@ test('a sealed card that needs 3-D Secure answers started with a next_url; once 
   assert.equal(pi.status, 'requires_action');
   const confirms = stripe.for(pi.id).filter(isPost('/confirm'));
   assert.equal(confirms.length, 1);
-  assert.equal(form(confirms[0].body).return_url, returnUrl(res.json.payment_id));
+  sentReturnUrl(confirms[0], res.json.payment_id);
 
   // The merchant sends the payer to next_url: no card form, the way to the challenge.
   const payer = new Payer({ base: gateway.url });
