@@ -5,7 +5,14 @@
 // status query without a second charge (also for a sealed card paid from the merchant's
 // server, which is then confirmed and captured without a payer), that an answer too large to
 // read is as unknown as a timeout (never a decline), that a capture failing with
-// a 5xx is retried, and that cancellation and expiry release the hold.
+// a 5xx is retried, and that cancellation and expiry release the hold. 3-D Secure with
+// Stripe's test cards: the payer is sent to the fake's challenge page by a plain link
+// (confirmations carry the gateway's `return_url`, never `use_stripe_sdk`), and on the way
+// back the gateway re-reads the PaymentIntent, which alone decides (a completed challenge
+// authorises, a failed one or an issuer's decline is failed P0010, a forged return changes
+// nothing); a payer who never comes back has the open attempt cancelled at expiry; a
+// frictionless card goes straight to the confirm page; a sealed card that needs a challenge
+// answers `started` with a next_url, and is captured once the payer is back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -59,11 +66,50 @@ function files(dir) {
 
 const form = (body) => Object.fromEntries(new URLSearchParams(body));
 
-/** 4242… sealed, as tokenize() seals it, to the key the gateway publishes in its card forms. */
-async function sealedCard() {
+/** A card (4242… unless told) sealed, as tokenize() seals it, to the key the gateway publishes in its card forms. */
+async function sealedCard(number = '4242424242424242') {
   const preview = await (await fetch(`${gateway.url}/checkout/preview`)).text();
   const gatewayKey = /data-kassa-key="([^"]+)"/.exec(preview)[1];
-  return core.seal_card_for(gatewayKey, '4242424242424242', '123', `publishable:${account.pk}`, Date.now(), randomBytes(32));
+  return core.seal_card_for(gatewayKey, number, '123', `publishable:${account.pk}`, Date.now(), randomBytes(32));
+}
+
+/** The PaymentIntent Kassa made for a payment. */
+const intentOf = (paymentId) => [...stripe.intents.values()].find((i) => i.metadata.kassa_payment_id === paymentId);
+/** Where Stripe sends the payer back after 3-D Secure: the gateway's return page for the payment. */
+const returnUrl = (paymentId) => `${gateway.url}/pay/${account.id}/${paymentId}/3ds/return`;
+/**
+ * The `return_url` a confirmation carried: the payment's return page with the secret the
+ * gateway drew for the attempt (`?k=`, 128 bits), without which a return is not acted on.
+ */
+function sentReturnUrl(confirmation, paymentId) {
+  const sent = form(confirmation.body).return_url;
+  assert.ok(sent?.startsWith(`${returnUrl(paymentId)}?k=`), `return_url ${sent}`);
+  assert.match(sent.slice(returnUrl(paymentId).length), /^\?k=[0-9a-f]{32}$/);
+  return sent;
+}
+/** The requests about one PaymentIntent that `test` keeps (the payer's at the challenge page too), as "METHOD /path". */
+const calls = (pi, test = () => true) => stripe.for(pi).filter(test).map((r) => `${r.method} ${r.path}`);
+const isPost = (suffix) => (r) => r.method === 'POST' && r.path.endsWith(suffix);
+const THREE_DS = { three_d_secure: { required: true, version: '2.2.0' } };
+const DECLINED = { status: 'failed', finished: true, code: 'P0010', message: 'Payment method rejected' };
+
+/**
+ * The card posted on the hosted pages, and the page the payer lands on while the payment
+ * waits for 3-D Secure: its link leads to the fake's challenge page. Checks the one
+ * confirmation: the gateway's return_url, no use_stripe_sdk.
+ */
+async function challenged(payer, p, number) {
+  const page = await payer.pay(p._links.next_url.href, number);
+  assert.equal(page.status, 200, number);
+  const pi = intentOf(p.payment_id);
+  assert.equal(pi.status, 'requires_action', number);
+  assert.equal(Payer.continueLink(page.html), `${stripe.url}/3ds/${pi.id}`, 'the page leads to the challenge');
+  assert.deepEqual((await payment(p.payment_id)).state, { status: 'started', finished: false });
+  const confirms = stripe.for(pi.id).filter(isPost('/confirm'));
+  assert.equal(confirms.length, 1, 'one confirmation');
+  const sentReturn = sentReturnUrl(confirms[0], p.payment_id);
+  assert.ok(!confirms[0].body.includes('use_stripe_sdk'), confirms[0].body);
+  return { page, pi, sentReturn };
 }
 
 before(async () => {
@@ -212,7 +258,8 @@ test('a Stripe payment: exact requests for create, confirm, capture and refund',
   assert.equal(confirm.headers['idempotency-key'], `kassa-${p.payment_id}-confirm-3`);
   assert.equal(confirm.body, 'payment_method_data[type]=card&payment_method_data[card][number]=4242424242424242'
     + '&payment_method_data[card][exp_month]=12&payment_method_data[card][exp_year]=2030&payment_method_data[card][cvc]=123'
-    + '&payment_method_data[billing_details][name]=Mx%20Test%20Payer&expand[0]=latest_charge');
+    + '&payment_method_data[billing_details][name]=Mx%20Test%20Payer&expand[0]=latest_charge'
+    + `&return_url=${encodeURIComponent(sentReturnUrl(confirm, p.payment_id))}`);
   assert.equal(capture.headers['idempotency-key'], `kassa-${p.payment_id}-capture-1`);
   assert.equal(capture.body, 'amount_to_capture=1450');
   assert.equal(stripe.intents.get(pi).status, 'succeeded');
@@ -229,18 +276,166 @@ test('a Stripe payment: exact requests for create, confirm, capture and refund',
   assert.deepEqual((await payment(p.payment_id)).refund_summary, { status: 'available', amount_available: 950, amount_submitted: 500 });
 });
 
-test('Stripe declines fail with P0010; 3-D Secure is not supported yet and ends in error P0050', async () => {
-  for (const [number, state, text] of [
-    ['4000000000000002', { status: 'failed', finished: true, code: 'P0010', message: 'Payment method rejected' }, /declined/],
-    ['4000002500003155', { status: 'error', finished: true, code: 'P0050', message: 'Payment provider returned an error' }, /could not take your payment/],
-  ]) {
+test('a Stripe decline fails with P0010 and shows the declined page', async () => {
+  const p = (await api('/payments', { method: 'POST', body: paymentBody() })).json;
+  const page = await new Payer({ base: gateway.url }).pay(p._links.next_url.href, '4000000000000002');
+  assert.match(page.html, /declined/);
+  const after = await payment(p.payment_id);
+  assert.deepEqual(after.state, DECLINED);
+  assert.equal(stripe.confirmations.get(after.provider_id), 1);
+});
+
+test('3-D Secure challenge completed (4000000000003220): the payer comes back to the confirm page, captured once', async () => {
+  const p = (await api('/payments', { method: 'POST', body: paymentBody({ reference: '3DS-CHALLENGE' }) })).json;
+  const payer = new Payer({ base: gateway.url });
+  const { page, pi, sentReturn } = await challenged(payer, p, '4000000000003220');
+  assert.equal((await payment(p.payment_id)).authorisation_summary?.three_d_secure?.required, true, 'required once Stripe asks');
+  const reads = () => stripe.for(pi.id).filter((r) => r.method === 'GET' && r.path.startsWith('/v1/'));
+
+  // Reloading the waiting page changes nothing. A return without the attempt's secret is
+  // not acted on at all; with it, before the challenge is answered, a forged "succeeded"
+  // only makes Kassa ask Stripe, which is still waiting: the payer is sent there again.
+  const again = await payer.go(`/pay/${account.id}/${p.payment_id}`);
+  assert.equal(Payer.continueLink(again.html), `${stripe.url}/3ds/${pi.id}`);
+  const keyless = await payer.go(`${returnUrl(p.payment_id)}?payment_intent=${pi.id}&redirect_status=succeeded`);
+  assert.doesNotMatch(keyless.html, /action="[^"]+\/confirm"/);
+  assert.equal(reads().length, 0, 'a return without the secret is not even checked with Stripe');
+  const forged = await payer.go(`${sentReturn}&payment_intent=${pi.id}&redirect_status=succeeded`);
+  assert.equal(Payer.continueLink(forged.html), `${stripe.url}/3ds/${pi.id}`, 'sent to the challenge again');
+  assert.doesNotMatch(forged.html, /action="[^"]+\/confirm"/);
+  assert.equal(reads().length, 1, 'Stripe was asked');
+  assert.deepEqual((await payment(p.payment_id)).state, { status: 'started', finished: false });
+  assert.equal(pi.status, 'requires_action');
+
+  // Completed at the issuer: Stripe sends the payer to the gateway's return page, which
+  // re-reads the PaymentIntent and shows the confirm page.
+  const back = await payer.authenticate(page, 'Complete authentication');
+  assert.ok(back.back.location.startsWith(`${sentReturn}&payment_intent=${pi.id}&`), back.back.location);
+  assert.match(back.html, /action="[^"]+\/confirm"/, 'the confirm page');
+  const authorised = await payment(p.payment_id);
+  assert.deepEqual(authorised.state, { status: 'submitted', finished: false });
+  assert.deepEqual(authorised.authorisation_summary, THREE_DS);
+  assert.equal(authorised.provider_id, pi.id);
+  assert.equal(authorised.card_details.card_type, 'credit');
+
+  const done = await payer.confirm(back);
+  assert.equal(done.status, 303);
+  assert.equal(done.location, 'https://shop.example/return');
+  const after = await payment(p.payment_id);
+  assert.deepEqual(after.state, { status: 'success', finished: true });
+  assert.equal(after.refund_summary.status, 'available', 'captured');
+  assert.deepEqual(after.authorisation_summary, THREE_DS);
+  assert.equal(stripe.intents.get(pi.id).status, 'succeeded');
+  assert.equal(stripe.confirmations.get(pi.id), 1, 'confirmed once');
+  assert.deepEqual(calls(pi.id, (r) => r.method === 'POST'), [
+    `POST /v1/payment_intents/${pi.id}/confirm`,
+    `POST /3ds/${pi.id}`,
+    `POST /v1/payment_intents/${pi.id}/capture`,
+  ]);
+  // The returns re-read the intent with the API key; no read carries card data.
+  assert.ok(reads().length >= 2, 'the forged return and the real one were both checked with Stripe');
+  assert.ok(reads().every((r) => r.body === '' && r.key === SECRET_KEY));
+});
+
+test('3-D Secure failed, or declined after it: failed P0010 and the declined page', async () => {
+  for (const [number, button] of [['4000000000003220', 'Fail authentication'], ['4000008400001629', 'Complete authentication']]) {
     const p = (await api('/payments', { method: 'POST', body: paymentBody() })).json;
-    const page = await new Payer({ base: gateway.url }).pay(p._links.next_url.href, number);
-    assert.match(page.html, text, number);
+    const payer = new Payer({ base: gateway.url });
+    const { page, pi } = await challenged(payer, p, number);
+    const back = await payer.authenticate(page, button);
+    assert.equal(back.status, 200, `${number} ${button}`);
+    assert.match(back.html, /declined/, `${number} ${button}`);
+    assert.doesNotMatch(back.html, /action="[^"]+\/confirm"/);
     const after = await payment(p.payment_id);
-    assert.deepEqual(after.state, state, number);
-    assert.equal(stripe.confirmations.get(after.provider_id), 1);
+    assert.deepEqual(after.state, DECLINED, `${number} ${button}`);
+    assert.equal(after.authorisation_summary?.three_d_secure?.required, true);
+    assert.equal(stripe.intents.get(pi.id).status, 'requires_payment_method');
+    assert.equal(stripe.confirmations.get(pi.id), 1);
+    assert.deepEqual(calls(pi.id, isPost('/capture')), [], 'nothing captured');
   }
+});
+
+test('3-D Secure started but never answered: the expiry alarm cancels the PaymentIntent, and a late answer changes nothing', async () => {
+  const set = await admin(`/accounts/${account.id}`, { method: 'PATCH', body: { payment_expiry_minutes: 1 } });
+  assert.equal(set.status, 200);
+  const p = (await api('/payments', { method: 'POST', body: paymentBody({ reference: '3DS-ABANDONED' }) })).json;
+  await admin(`/accounts/${account.id}`, { method: 'PATCH', body: { payment_expiry_minutes: 90 } });
+  const payer = new Payer({ base: gateway.url });
+  const { page, pi } = await challenged(payer, p, '4000000000003220');
+  // The payer opens the challenge and goes away.
+  const link = Payer.continueLink(page.html);
+  assert.match((await payer.request(link)).html, /Complete authentication/);
+
+  await eventually(() => stripe.intents.get(pi.id).status === 'canceled', 'the expiry alarm to cancel the PaymentIntent');
+  const expired = await eventually(async () => {
+    const now = await payment(p.payment_id);
+    return now.state.status === 'failed' && now;
+  }, 'the payment to expire');
+  assert.deepEqual(expired.state, { status: 'failed', finished: true, code: 'P0020', message: 'Payment expired' });
+  const cancels = stripe.for(pi.id).filter(isPost('/cancel'));
+  assert.deepEqual(cancels.map((r) => r.headers['idempotency-key']), [`kassa-${p.payment_id}-cancel-1`]);
+
+  // The payer answers the challenge after all: Stripe refuses (cancelled), the payer is sent
+  // back, and the payment stays expired with nothing held.
+  const late = await payer.request(link, { method: 'POST', form: { result: 'complete' } });
+  assert.equal(late.status, 303);
+  await payer.go(late.location);
+  assert.deepEqual((await payment(p.payment_id)).state, expired.state);
+  assert.equal(stripe.intents.get(pi.id).status, 'canceled');
+  assert.equal(stripe.confirmations.get(pi.id), 1);
+  assert.deepEqual(calls(pi.id, isPost('/capture')), []);
+  assert.equal(stripe.for(pi.id).filter(isPost('/cancel')).length, 1, 'cancelled once');
+});
+
+test('3-D Secure frictionless (4000000000003055): straight to the confirm page, 3-D Secure required', async () => {
+  const p = (await api('/payments', { method: 'POST', body: paymentBody({ reference: '3DS-FRICTIONLESS' }) })).json;
+  const payer = new Payer({ base: gateway.url });
+  const page = await payer.pay(p._links.next_url.href, '4000000000003055', { confirm: false });
+  assert.match(page.html, /action="[^"]+\/confirm"/, 'the confirm page');
+  assert.equal(Payer.continueLink(page.html), undefined, 'no challenge');
+  const authorised = await payment(p.payment_id);
+  assert.deepEqual(authorised.state, { status: 'submitted', finished: false });
+  assert.deepEqual(authorised.authorisation_summary, THREE_DS);
+  const done = await payer.confirm(page);
+  assert.equal(done.location, 'https://shop.example/return');
+  const pi = authorised.provider_id;
+  assert.deepEqual((await payment(p.payment_id)).state, { status: 'success', finished: true });
+  assert.deepEqual(calls(pi), [`POST /v1/payment_intents/${pi}/confirm`, `POST /v1/payment_intents/${pi}/capture`]);
+  sentReturnUrl(stripe.for(pi)[0], p.payment_id);
+});
+
+test('a sealed card that needs 3-D Secure answers started with a next_url; once the payer is back it is captured and they land on return_url', async () => {
+  const sealed = await sealedCard('4000000000003220');
+  const res = await api('/payments', { method: 'POST', body: paymentBody({ reference: 'TOK-3DS', sealed_card: sealed }) });
+  assert.equal(res.status, 201, res.text);
+  assert.deepEqual(res.json.state, { status: 'started', finished: false });
+  const nextUrl = res.json._links.next_url?.href;
+  assert.ok(nextUrl, `a next_url for the payer: ${res.text}`);
+  assert.equal(res.json.authorisation_summary?.three_d_secure?.required, true);
+  const pi = intentOf(res.json.payment_id);
+  assert.equal(pi.status, 'requires_action');
+  const confirms = stripe.for(pi.id).filter(isPost('/confirm'));
+  assert.equal(confirms.length, 1);
+  sentReturnUrl(confirms[0], res.json.payment_id);
+
+  // The merchant sends the payer to next_url: no card form, the way to the challenge.
+  const payer = new Payer({ base: gateway.url });
+  const page = await payer.go(nextUrl);
+  assert.equal(page.status, 200);
+  assert.equal(Payer.continueLink(page.html), `${stripe.url}/3ds/${pi.id}`);
+  assert.doesNotMatch(page.html, /name="card-no"/);
+  const back = await payer.authenticate(page, 'Complete authentication');
+  // No confirm page: the merchant's request already confirmed the payment.
+  assert.equal(back.status, 303);
+  assert.equal(back.location, 'https://shop.example/return');
+  const done = await eventually(async () => {
+    const now = await payment(res.json.payment_id);
+    return now.state.status === 'success' && now.refund_summary.status === 'available' && now;
+  }, 'the capture');
+  assert.deepEqual(done.authorisation_summary, THREE_DS);
+  assert.equal(stripe.intents.get(pi.id).status, 'succeeded');
+  assert.equal(stripe.confirmations.get(pi.id), 1, 'confirmed once');
+  assert.equal(stripe.for(pi.id).filter(isPost('/capture')).length, 1, 'captured once');
 });
 
 test('a sealed card (tokenize) is confirmed once at Stripe, even with parallel duplicate requests', async () => {

@@ -4,15 +4,30 @@
 // It keeps Stripe's rules that matter for safety: Idempotency-Key replays the first answer
 // for the same key, a PaymentIntent is confirmed/captured/cancelled at most once (a repeat
 // is 400 payment_intent_unexpected_state carrying the intent), and every request is
-// recorded so tests can check exactly what was sent.
+// recorded so tests can check exactly what was sent (the payer's visits to the challenge
+// page too, without a `key`).
 //
 // Test cards (Stripe's own): 4242424242424242 authorises (credit), 4000056655665556
-// authorises (debit), 4000000000000002 is declined, 4000002500003155 requires 3-D Secure.
+// authorises (debit), 4000000000000002 is declined.
+// 3-D Secure, as Stripe answers for its test cards: a confirmation with `return_url` of
+// 4000000000003220 (challenge, then authorised), 4000008400001629 (challenge, then
+// card_declined) or 4000002500003155 (authentication required, then authorised) answers
+// `requires_action` with `next_action.redirect_to_url` = `<fake>/3ds/<pi>`; without
+// `return_url` the next action is `use_stripe_sdk` (only Stripe.js can take it).
+// 4000000000003055 is frictionless: authorised at once, its charge's `three_d_secure` says
+// authenticated (2.2.0). `GET /3ds/<pi>` is the issuer's challenge page (no key, no
+// X-Frame-Options, so it may be framed): its buttons "Complete authentication" and "Fail
+// authentication" post `result=complete|fail` to `/3ds/<pi>`, which settles the intent as
+// Stripe does (authorised with `three_d_secure` {challenge, authenticated, 2.2.0}; declined
+// card_declined for 4000008400001629; failed: `requires_payment_method` with
+// `payment_intent_authentication_failure`) and answers 303 to the `return_url` with Stripe's
+// query (`payment_intent`, `payment_intent_client_secret`, `redirect_status`).
 // Faults are injected per call: `fake.inject('confirm', 'hang')` processes the next
 // confirmation but never answers; `fake.inject('capture', 500)` answers the next capture
 // with a 500 without capturing; `fake.inject('confirm', 'oversized')` processes the next
 // confirmation and answers it with a 2 MB decline.
 import { createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './gateway.mjs';
@@ -25,6 +40,42 @@ function form(body) {
   const out = {};
   for (const [k, v] of new URLSearchParams(body)) out[k] = v;
   return out;
+}
+
+/** Stripe's 3-D Secure test cards: what a completed challenge leads to. */
+const CHALLENGE_CARDS = new Map([
+  ['4000000000003220', 'authorise'],
+  ['4000002500003155', 'authorise'],
+  ['4000008400001629', 'decline'],
+]);
+const FRICTIONLESS_CARD = '4000000000003055';
+const THREE_DS_VERSION = '2.2.0';
+const CARD_DECLINED = { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' };
+const AUTHENTICATION_FAILED = {
+  type: 'invalid_request_error',
+  code: 'payment_intent_authentication_failure',
+  doc_url: 'https://stripe.com/docs/error-codes/payment-intent-authentication-failure',
+  message: 'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
+};
+
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The issuer's challenge page, as the payer's browser (or a frame) gets it. */
+function challengePage(pi, pending) {
+  const amount = `${(pi.amount / 100).toFixed(2)} ${String(pi.currency).toUpperCase()}`;
+  const body = pending
+    ? `<p>Authenticate a payment of ${escapeHtml(amount)}.</p>
+<form method="post" action="/3ds/${escapeHtml(pi.id)}">
+<button type="submit" name="result" value="complete">Complete authentication</button>
+<button type="submit" name="result" value="fail">Fail authentication</button>
+</form>`
+    : '<p>This authentication is no longer pending.</p>';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>3D Secure 2 Test Page</title></head>
+<body><h1>3D Secure 2 Test Page</h1>
+${body}
+</body></html>
+`;
 }
 
 function apiError(status, error, intent) {
@@ -58,7 +109,7 @@ export async function startFakeStripe({ secretKey, otherKeys = [] }) {
       currency: params.currency,
       capture_method: params.capture_method,
       canceled_at: null,
-      client_secret: null,
+      client_secret: null, // set below, from the id
       description: params.description ?? null,
       last_payment_error: null,
       latest_charge: null,
@@ -68,17 +119,31 @@ export async function startFakeStripe({ secretKey, otherKeys = [] }) {
       payment_method_types: ['card'],
       status: 'requires_payment_method',
     });
+    pi.client_secret = `${pi.id}_secret_${randomBytes(12).toString('hex')}`;
     intents.set(pi.id, pi);
     owners.set(pi.id, caller);
     return pi;
   }
 
-  function charge(pi, funding) {
+  /** The intent's charge; `threeDSecure` fills the card's (fixture: all null) 3-D Secure facts. */
+  function charge(pi, funding, threeDSecure) {
     const ch = clone(FIXTURES.charge);
     Object.assign(ch, { id: `ch_${pi.id.slice(3)}`, amount: pi.amount, amount_captured: 0, captured: false, payment_intent: pi.id, currency: pi.currency });
     ch.payment_method_details.card.funding = funding;
+    if (threeDSecure) Object.assign(ch.payment_method_details.card.three_d_secure, threeDSecure);
     return ch;
   }
+
+  function authorise(pi, funding, threeDSecure) {
+    pi.status = 'requires_capture';
+    pi.amount_capturable = pi.amount;
+    pi.next_action = null;
+    pi.latest_charge = charge(pi, funding, threeDSecure);
+  }
+
+  // Intent id → { after: 'authorise' | 'decline', returnUrl }, for challenges sent by redirect.
+  const challenges = new Map();
+  let base = null; // the fake's own URL, once it listens
 
   function confirm(pi, params) {
     if (pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation') {
@@ -90,23 +155,74 @@ export async function startFakeStripe({ secretKey, otherKeys = [] }) {
     switch (number) {
       case '4242424242424242':
       case '4000056655665556':
-        pi.status = 'requires_capture';
-        pi.amount_capturable = pi.amount;
-        pi.latest_charge = charge(pi, number === '4242424242424242' ? 'credit' : 'debit');
+        authorise(pi, number === '4242424242424242' ? 'credit' : 'debit');
+        return { status: 200, body: pi };
+      case FRICTIONLESS_CARD:
+        authorise(pi, 'credit', { authentication_flow: 'frictionless', result: 'authenticated', version: THREE_DS_VERSION });
         return { status: 200, body: pi };
       case '4000000000000002': {
-        const error = { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' };
         pi.status = 'requires_payment_method';
-        pi.last_payment_error = clone(error);
-        return apiError(402, error, pi);
+        pi.last_payment_error = clone(CARD_DECLINED);
+        return apiError(402, clone(CARD_DECLINED), pi);
       }
+      case '4000000000003220':
       case '4000002500003155':
+      case '4000008400001629': {
+        // Authentication first. With a `return_url` (and no `use_stripe_sdk`) Stripe asks
+        // for a plain redirect; without one only Stripe.js can take the next action.
         pi.status = 'requires_action';
-        pi.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect' } };
+        const returnUrl = params.return_url;
+        if (returnUrl) {
+          challenges.set(pi.id, { after: CHALLENGE_CARDS.get(number), returnUrl });
+          pi.next_action = { type: 'redirect_to_url', redirect_to_url: { url: `${base}/3ds/${pi.id}`, return_url: returnUrl } };
+        } else {
+          pi.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: `${base}/3ds/${pi.id}` } };
+        }
         return { status: 200, body: pi };
+      }
       default:
         return apiError(402, { type: 'card_error', code: 'incorrect_number', message: 'Your card number is incorrect.' });
     }
+  }
+
+  /**
+   * The payer at the challenge page (no API key: it is their browser). A POST settles a
+   * pending challenge once, as the issuer would, and sends the browser back to the
+   * `return_url` with Stripe's query; a later one changes nothing and sends it back again.
+   */
+  function challenge(method, id, params) {
+    const pi = intents.get(id);
+    const pending = challenges.get(id);
+    const html = (status, text, headers = {}) => ({ status, html: text, headers });
+    if (!pi || !pending) return html(404, '<!doctype html><title>Not found</title><p>No such authentication.</p>');
+    const waiting = pi.status === 'requires_action';
+    if (method === 'GET') return html(200, challengePage(pi, waiting));
+    if (method !== 'POST') return html(405, '<!doctype html><title>Method not allowed</title>');
+    if (waiting) {
+      if (params.result !== 'complete') {
+        pi.status = 'requires_payment_method';
+        pi.next_action = null;
+        pi.payment_method = null;
+        pi.last_payment_error = clone(AUTHENTICATION_FAILED);
+      } else if (pending.after === 'authorise') {
+        authorise(pi, 'credit', { authentication_flow: 'challenge', result: 'authenticated', version: THREE_DS_VERSION });
+      } else {
+        // Authenticated, then declined by the issuer: a failed charge, the decline kept.
+        pi.status = 'requires_payment_method';
+        pi.next_action = null;
+        pi.payment_method = null;
+        pi.last_payment_error = clone(CARD_DECLINED);
+        pi.latest_charge = Object.assign(
+          charge(pi, 'credit', { authentication_flow: 'challenge', result: 'authenticated', version: THREE_DS_VERSION }),
+          { status: 'failed', paid: false, failure_code: 'card_declined', failure_message: CARD_DECLINED.message },
+        );
+      }
+    }
+    const back = new URL(pending.returnUrl);
+    back.searchParams.set('payment_intent', pi.id);
+    back.searchParams.set('payment_intent_client_secret', pi.client_secret);
+    back.searchParams.set('redirect_status', ['requires_capture', 'succeeded'].includes(pi.status) ? 'succeeded' : 'failed');
+    return html(303, '', { Location: back.href });
   }
 
   let caller = null; // the key of the request being answered
@@ -163,6 +279,13 @@ export async function startFakeStripe({ secretKey, otherKeys = [] }) {
         res.writeHead(status, { 'Content-Type': 'application/json', 'Request-Id': `req_${requests.length}` });
         res.end(JSON.stringify(body));
       };
+      const page = /^\/3ds\/([^/]+)$/.exec(url.pathname);
+      if (page) {
+        // Stripe's own headers only: no X-Frame-Options or frame-ancestors, so it may be framed.
+        const { status, html, headers } = challenge(req.method, decodeURIComponent(page[1]), form(raw));
+        res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', ...headers });
+        return res.end(html);
+      }
       caller = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       if (!keys.has(caller)) {
         return send(apiError(401, { type: 'invalid_request_error', message: 'Invalid API Key provided' }));
@@ -196,8 +319,9 @@ export async function startFakeStripe({ secretKey, otherKeys = [] }) {
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address();
+  base = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: base,
     requests,
     intents,
     confirmations,

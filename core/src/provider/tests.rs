@@ -619,6 +619,105 @@ fn after_the_return_the_intent_decides() {
     assert_eq!(s.parse_complete(&HttpResult::TimedOut), Authorised::Unknown);
 }
 
+/// The fixture charge with its (all-null) `three_d_secure` filled in as Stripe fills it.
+fn three_ds_charge(pi: &Value, flow: &str) -> Value {
+    let mut charge = fixture("charge");
+    charge["payment_intent"] = pi["id"].clone();
+    charge["captured"] = json!(false);
+    let three_ds = &mut charge["payment_method_details"]["card"]["three_d_secure"];
+    three_ds["authentication_flow"] = json!(flow);
+    three_ds["result"] = json!("authenticated");
+    three_ds["version"] = json!("2.2.0");
+    charge
+}
+
+#[test]
+fn three_d_secure_answers_for_stripes_test_cards_built_from_the_fixtures() {
+    let s = stripe();
+    let version = Some(ThreeDSecureFacts {
+        version: Some("2.2.0".into()),
+    });
+
+    // 4000000000003220 confirmed with a return_url: the whole intent as Stripe answers it,
+    // a redirect to a plain http page (the local fake) with no charge yet.
+    let mut waiting = intent("requires_action");
+    let challenge = "http://127.0.0.1:41234/3ds/pi_1PgafyB7WZ01zgkWSjxsAJo3";
+    waiting["payment_method"] = json!("pm_1PgafyB7WZ01zgkW");
+    waiting["next_action"] = json!({"type": "redirect_to_url", "redirect_to_url": {
+        "url": challenge, "return_url": "http://127.0.0.1:8787/pay/acc/pid/3ds/return"}});
+    let redirect = Authentication {
+        action: NextAction::Redirect {
+            url: challenge.into(),
+        },
+        state: None,
+        version: None,
+    };
+    assert_eq!(
+        redirect.action.target_origin().as_deref(),
+        Some("http://127.0.0.1:41234")
+    );
+    assert_eq!(
+        s.parse_authorise(&response(200, &waiting)),
+        Authorised::ActionRequired(redirect.clone())
+    );
+    // Back without finishing the challenge: still waiting, sent there again.
+    assert_eq!(
+        s.parse_complete(&response(200, &waiting)),
+        Authorised::ActionRequired(redirect)
+    );
+
+    // 4000000000003055: frictionless, authorised in the confirmation's answer itself.
+    let mut frictionless = intent("requires_capture");
+    frictionless["amount_capturable"] = frictionless["amount"].clone();
+    frictionless["latest_charge"] = three_ds_charge(&frictionless, "frictionless");
+    assert_eq!(
+        s.parse_authorise(&response(200, &frictionless)),
+        Authorised::Authorised {
+            provider_id: PI.into(),
+            card: CardFacts {
+                card_type: Some(CardType::Credit),
+                three_d_secure: version.clone(),
+            },
+        }
+    );
+
+    // 4000000000003220 after a completed challenge.
+    let mut completed = intent("requires_capture");
+    completed["latest_charge"] = three_ds_charge(&completed, "challenge");
+    let Authorised::Authorised { card, .. } = s.parse_complete(&response(200, &completed)) else {
+        panic!("authorised after the challenge")
+    };
+    assert_eq!(card.three_d_secure, version);
+
+    // 4000008400001629: authenticated, then declined by the issuer. The failed charge that
+    // carries the authentication is not an authorisation.
+    let mut declined = intent("requires_payment_method");
+    let mut failed_charge = three_ds_charge(&declined, "challenge");
+    failed_charge["status"] = json!("failed");
+    failed_charge["paid"] = json!(false);
+    failed_charge["failure_code"] = json!("card_declined");
+    declined["latest_charge"] = failed_charge;
+    declined["last_payment_error"] = json!({"type": "card_error", "code": "card_declined",
+        "decline_code": "generic_decline", "message": "Your card was declined."});
+    assert_eq!(
+        s.parse_complete(&response(200, &declined)),
+        Authorised::Declined(Decline::Declined)
+    );
+    assert_eq!(
+        s.parse_query(&response(200, &declined)),
+        Queried::Declined(Decline::Declined)
+    );
+
+    // Abandoned and cancelled (expiry): nothing held, and no return can authorise it.
+    let mut cancelled = waiting.clone();
+    cancelled["status"] = json!("canceled");
+    cancelled["cancellation_reason"] = json!("requested_by_customer");
+    assert_eq!(
+        s.parse_complete(&response(200, &cancelled)),
+        Authorised::Error
+    );
+}
+
 #[test]
 fn confirmations_carry_the_gateways_return_url_and_never_use_stripe_sdk() {
     let s = stripe();
