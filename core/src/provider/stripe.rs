@@ -316,11 +316,18 @@ fn decline(error: &Value) -> Option<Decline> {
 fn card_facts(intent: &Value) -> CardFacts {
     let card = intent.pointer("/latest_charge/payment_method_details/card");
     let funding = card.and_then(|c| text(c, "funding"));
-    // An object with a `result` only when the charge went through 3-D Secure (Stripe's
-    // fixtures carry the object with every field null).
+    // 3-D Secure took place when the payer was authenticated (with or without a
+    // challenge) or the issuer acknowledged the attempt. An exemption or a card that does
+    // not support it is not 3-D Secure, and Stripe's fixtures carry the object with every
+    // field null.
     let three_d_secure = card
         .and_then(|c| c.get("three_d_secure"))
-        .filter(|t| text(t, "result").is_some())
+        .filter(|t| {
+            matches!(
+                text(t, "result"),
+                Some("authenticated" | "attempt_acknowledged")
+            )
+        })
         .map(|t| ThreeDSecureFacts {
             version: text(t, "version").map(str::to_string),
         });

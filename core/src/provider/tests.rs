@@ -604,6 +604,14 @@ fn after_the_return_the_intent_decides() {
             version: Some("2.2.0".into())
         })
     );
+    // An exemption is no 3-D Secure: `authorisation_summary` would say it was required.
+    let mut exempted = authorised.clone();
+    exempted["latest_charge"]["payment_method_details"]["card"]["three_d_secure"]["result"] =
+        json!("exempted");
+    let Authorised::Authorised { card, .. } = s.parse_complete(&response(200, &exempted)) else {
+        panic!("authorised")
+    };
+    assert_eq!(card.three_d_secure, None);
     let mut failed = intent("requires_payment_method");
     failed["last_payment_error"] = json!({"type": "invalid_request_error",
         "code": "payment_intent_authentication_failure",
