@@ -76,10 +76,13 @@ build-www:
 	find $(PUBLIC)/assets -mindepth 1 -maxdepth 1 ! -name checkout -exec rm -rf {} +
 	cp -R www/. $(PUBLIC)/
 
-## The API reference page and /v1/openapi.json, from api/openapi.json, over build-www's output.
+## The API reference page and /v1/openapi.json, from api/openapi.json, and the payment
+## lifecycle diagram, from kassa-core's transition table (through tests/core-js/pkg), over
+## build-www's output.
 .PHONY: build-docs
-build-docs: build-www
+build-docs: build-www build-core-js
 	node scripts/build-api-docs.mjs
+	node scripts/build-state-diagram.mjs
 
 ## kassa-core for Node: cross-checks against Node's crypto and npm packages, and wasm benches.
 build-core-js:

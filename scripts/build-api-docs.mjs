@@ -4,6 +4,8 @@
 //   dist/public/docs/api/index.html   the reference page, served at /docs/api/
 //   dist/public/v1/openapi.json       the document itself, served at /v1/openapi.json
 //
+// The page links to the payment lifecycle (/docs/lifecycle/, scripts/build-state-diagram.mjs).
+//
 // Both are Workers static assets. The page is plain HTML styled by /assets/kassa.css and
 // /assets/api-docs.css: no inline style or script, so it renders under the strict CSP of
 // every Kassa page. No dependencies: the document is small and its shape is known, so a
@@ -317,6 +319,8 @@ const html = `<!DOCTYPE html>
 ${paragraphs(doc.info.description ?? '')}
 <p>The machine-readable document: <a href="/v1/openapi.json"><code>/v1/openapi.json</code></a> (OpenAPI ${esc(doc.openapi)}).
 Paths are relative to the gateway's own address.</p>
+<p>How a payment's <code>state</code> changes, and what each step is called:
+<a href="/docs/lifecycle/">the payment lifecycle</a>, drawn from Kassa's transition table.</p>
 <nav class="toc" aria-labelledby="toc-title">
 <h2 id="toc-title">Contents</h2>
 <ul>

@@ -22,6 +22,7 @@
 
 mod card_summary;
 mod state;
+pub mod table;
 mod transition;
 
 pub use card_summary::{CardSummary, CardSummaryError};

@@ -1,6 +1,7 @@
 // The published document and its reference page, as the gateway serves them (static assets
 // built by `make build-docs`): the JSON is api/openapi.json byte for byte, and the page is
-// self-contained, CSP-clean and accessible in real headless Chromium.
+// self-contained, CSP-clean and accessible in real headless Chromium. So is the payment
+// lifecycle page beside it, whose diagram must load under the page's CSP.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -40,6 +41,24 @@ test('the reference page has no serious or critical accessibility violations', {
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
   await page.goto(`${BASE}/docs/api/`);
   assert.deepEqual(await seriousA11yViolations(page), []);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the lifecycle page shows its diagram under the CSP, with no serious or critical accessibility violations', { skip }, async () => {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
+  await page.goto(`${BASE}/docs/lifecycle/`);
+  const img = await page.waitForSelector('img[src="/docs/lifecycle.svg"]');
+  await page.waitForFunction((el) => el.complete, img);
+  const { natural, alt } = await img.evaluate((el) => ({ natural: el.naturalWidth, alt: el.alt }));
+  assert.ok(natural > 0, 'the diagram loaded');
+  assert.match(alt, /State diagram of the payment lifecycle/);
+  assert.deepEqual(await seriousA11yViolations(page), []);
+  // Back to the reference, which links here.
+  await page.click('a[href="/docs/api/"]');
+  await page.waitForSelector('a[href="/docs/lifecycle/"]');
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -35,7 +35,7 @@ function checkPage(name, res, { frameAncestors = "'none'" } = {}) {
 
 test('static and worker pages', async () => {
   const payer = new Payer();
-  for (const path of ['/', '/checkout/preview', '/no-such-page', '/secure/not-a-token', '/shop/', '/docs/api/']) {
+  for (const path of ['/', '/checkout/preview', '/no-such-page', '/secure/not-a-token', '/shop/', '/docs/api/', '/docs/lifecycle/']) {
     checkPage(path, await payer.request(path));
   }
   const a = await payer.request('/');

@@ -205,6 +205,14 @@ pub fn luhn_valid(number: &str) -> bool {
     kassa_core::card::luhn_valid(number)
 }
 
+/// The payment lifecycle as JSON (`kassa_core::payment::table::lifecycle`): every status
+/// with its GOV.UK Pay state and every legal row of the transition table, what
+/// `scripts/build-state-diagram.mjs` draws.
+#[wasm_bindgen]
+pub fn payment_lifecycle() -> Result<String, JsValue> {
+    serde_json::to_string(&kassa_core::payment::table::lifecycle()).map_err(js_err)
+}
+
 pub mod ops;
 
 /// Runs benchmark operation `name` `iterations` times inside wasm (Node times the call), so
