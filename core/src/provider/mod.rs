@@ -22,6 +22,7 @@ pub mod form;
 pub mod notification;
 pub mod sandbox;
 pub mod stripe;
+pub mod stripe_webhook;
 
 use crate::account::ProviderKind;
 use crate::api::error::ApiError;

@@ -108,10 +108,7 @@ pub fn verify(
     };
     match credentials {
         // Filled in by the providers' own modules.
-        super::Credentials::Stripe { .. } => {
-            let _ = (secret, inbound);
-            Err(Refused::Malformed)
-        }
+        super::Credentials::Stripe { .. } => super::stripe_webhook::verify(secret, inbound),
         super::Credentials::Adyen { .. } => {
             let _ = (secret, inbound);
             Err(Refused::Malformed)
