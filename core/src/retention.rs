@@ -1,7 +1,7 @@
 //! Lifetimes of what an ordinary client makes an account store: hosted-page tokens, payer
-//! sessions, webhook messages with their attempts, and the ids of providers' notifications. Every such row has a deadline after
-//! which it is refused (tokens, sessions) and pruned by the account's alarm, a bounded
-//! number of rows per run.
+//! sessions, webhook messages with their attempts, and the ids of providers'
+//! notifications. Every such row has a deadline after which it is refused (tokens,
+//! sessions) and pruned by the account's alarm, a bounded number of rows per run.
 
 use crate::time::{UnixMillis, DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS};
 
