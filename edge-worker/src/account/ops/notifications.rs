@@ -53,7 +53,8 @@ pub fn apply(
     }
     let mode = if n.live { "live" } else { "test" };
     if let NotificationEvent::Ignored { kind } = &n.event {
-        worker::console_log!(
+        // A warning: some kinds (disputes) need a person, and Kassa does not act on them.
+        worker::console_warn!(
             "{} notification {} ({kind}, {mode}) acknowledged, not acted on",
             provider.as_str(),
             n.id
@@ -62,7 +63,7 @@ pub fn apply(
     }
     let Some(mut record) = load(sql, n.live, &n.payment_id)? else {
         // Acknowledged all the same: the provider would only repeat it.
-        worker::console_log!(
+        worker::console_warn!(
             "{} notification {} names payment {} unknown in {mode} mode",
             provider.as_str(),
             n.id,
