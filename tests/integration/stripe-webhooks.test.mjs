@@ -5,7 +5,8 @@
 // The webhook secret is set beside the key (same slot, same fingerprint) and shown masked.
 // A confirmation whose answer is lost is resolved by `payment_intent.amount_capturable_
 // updated` before any status query (a hosted payment is then submitted, a sealed card is
-// confirmed and captured); a repeat, or an older event after a newer one, changes nothing;
+// confirmed and captured, also when the event comes while Kassa's confirmation is still
+// out); a repeat, or an older event after a newer one, changes nothing;
 // a forged signature, a stale timestamp, the other mode's claim or no signature is 401 and
 // changes nothing, and a flood of them is 429 while real events still pass; a dispute is
 // acknowledged and ignored, an unknown payment acknowledged; a refund whose answer was lost
@@ -46,7 +47,7 @@ const webhook = (type, object, opts = {}) => stripe.webhook(endpoint(), type, ob
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Polls until `check` returns something truthy (the log is written asynchronously); the bound only stops a hung test. */
 async function eventually(check, what) {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const value = await check();
     if (value) return value;
@@ -183,6 +184,32 @@ test('a lost confirmation of a sealed card: the webhook authorises, confirms and
   assert.equal((await events(res.json.payment_id)).length, count);
   assert.equal(posts(pi.id, '/capture').length, 1, 'still captured once');
   sealedPayment = await payment(res.json.payment_id);
+});
+
+test('a webhook that authorises a sealed card while its confirmation is still out: the capture it queues survives the confirmation\'s end', async () => {
+  const sealed = await sealedCard();
+  stripe.inject('confirm', 'hang');
+  stripe.inject('capture', 'hang');
+  const creating = api('/payments', { method: 'POST', body: paymentBody({ reference: 'SEALED-RACE', sealed_card: sealed }) });
+  // Stripe has authorised (the confirmation is processed, its answer never comes) and
+  // sends its event at once, while Kassa still waits for the answer.
+  const pi = await eventually(() => {
+    const found = [...stripe.intents.values()].find((i) => i.metadata.reference === 'SEALED-RACE');
+    return found && stripe.confirmations.get(found.id) === 1 && found;
+  }, 'the confirmation');
+  const notified = webhook('payment_intent.amount_capturable_updated', pi);
+  // The confirmation times out first, while the capture the webhook queued is still out
+  // (its answer lost too): the capture's job must not go with the confirmation's.
+  const res = await creating;
+  assert.equal(res.status, 201, res.text);
+  assert.equal((await notified).status, 200);
+  const done = await eventually(async () => {
+    const now = await payment(res.json.payment_id);
+    return now.state.status === 'success' && now.refund_summary.status === 'available' && now;
+  }, 'the capture, retried by the alarm');
+  assert.equal(done.provider_id, pi.id);
+  assert.equal(stripe.confirmations.get(pi.id), 1, 'confirmed once');
+  assert.equal(stripe.intents.get(pi.id).status, 'succeeded');
 });
 
 test('forged, stale, unsigned and wrong-mode notifications are 401 and change nothing; a flood is 429 and real events still pass', async () => {

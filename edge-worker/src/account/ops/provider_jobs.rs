@@ -117,6 +117,12 @@ fn work(status: PaymentStatus) -> Option<Work> {
     }
 }
 
+/// Whether a payment in `status` still needs the provider (a status query, a capture, a
+/// void): its job must then stay.
+pub fn has_work(status: PaymentStatus) -> bool {
+    work(status).is_some()
+}
+
 /// What to do with a job after an answer.
 enum Next {
     /// Something changed: look at the payment again now.
