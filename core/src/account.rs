@@ -30,6 +30,8 @@ pub enum ProviderKind {
     Sandbox,
     /// Stripe, with the account's own secret key.
     Stripe,
+    /// Adyen, with the account's own API key and merchant account.
+    Adyen,
 }
 
 impl ProviderKind {
@@ -37,6 +39,7 @@ impl ProviderKind {
         match self {
             ProviderKind::Sandbox => "sandbox",
             ProviderKind::Stripe => "stripe",
+            ProviderKind::Adyen => "adyen",
         }
     }
 }
@@ -121,7 +124,8 @@ pub fn apply_patch(current: &AccountConfig, body: &[u8]) -> Result<ConfigChange,
                 config.payment_provider = match value.as_str() {
                     Some("sandbox") => ProviderKind::Sandbox,
                     Some("stripe") => ProviderKind::Stripe,
-                    _ => return Err(ApiError::invalid(name, "Must be sandbox or stripe")),
+                    Some("adyen") => ProviderKind::Adyen,
+                    _ => return Err(ApiError::invalid(name, "Must be sandbox, stripe or adyen")),
                 }
             }
             "provider_credentials" => match value {

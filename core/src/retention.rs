@@ -1,7 +1,7 @@
 //! Lifetimes of what an ordinary client makes an account store: hosted-page tokens, payer
-//! sessions, and webhook messages with their attempts. Every such row has a deadline after
-//! which it is refused (tokens, sessions) and pruned by the account's alarm, a bounded
-//! number of rows per run.
+//! sessions, webhook messages with their attempts, and the ids of providers'
+//! notifications. Every such row has a deadline after which it is refused (tokens,
+//! sessions) and pruned by the account's alarm, a bounded number of rows per run.
 
 use crate::time::{UnixMillis, DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS};
 
@@ -19,6 +19,11 @@ pub const PAY_SESSION_TTL_MS: u64 = 2 * HOUR_MS;
 /// How long a webhook message and its attempts are kept after their final state
 /// (`successful`, `failed`, `will_not_send`).
 pub const WEBHOOK_MESSAGE_RETENTION_MS: u64 = 30 * DAY_MS;
+
+/// How long a provider notification's id is kept to recognise a repeat: 30 days, far past
+/// the providers' retry windows (Stripe retries for three days, Adyen for about a week),
+/// so a redelivery always finds it.
+pub const PROVIDER_NOTIFICATION_RETENTION_MS: u64 = 30 * DAY_MS;
 
 /// Rows one alarm run prunes per table at most; the rest go in the next run.
 pub const PRUNE_BATCH: u64 = 500;

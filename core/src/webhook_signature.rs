@@ -98,7 +98,7 @@ impl std::error::Error for WebhookError {}
 /// HKDF-Extract(salt, ikm) *is* HMAC-Hash(salt, ikm) (RFC 5869 §2.2); going through
 /// `HkdfExtract` gives an HMAC whose construction cannot fail (HMAC takes keys of any
 /// length), so there is no impossible error to handle or unwrap.
-fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut mac = HkdfExtract::<Sha256>::new(Some(key));
     for part in parts {
         mac.input_ikm(part);
@@ -107,7 +107,7 @@ fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     tag.into()
 }
 
-fn lower_hex(bytes: &[u8]) -> String {
+pub(crate) fn lower_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
@@ -130,7 +130,7 @@ fn hex_value(c: u8) -> Option<u8> {
     }
 }
 
-fn decode_hex_32(text: &str) -> Option<[u8; 32]> {
+pub(crate) fn decode_hex_32(text: &str) -> Option<[u8; 32]> {
     let bytes = text.as_bytes();
     if bytes.len() != 64 {
         return None;

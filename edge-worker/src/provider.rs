@@ -14,16 +14,20 @@ use worker::{
     AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit, Response, ResponseBody,
 };
 
-/// Where providers are reached: the `STRIPE_API_BASE` variable (wrangler.toml `[vars]`),
-/// which can point at stripe-mock or a test server.
+/// Where providers are reached: the `STRIPE_API_BASE` and `ADYEN_API_BASE` variables
+/// (wrangler.toml `[vars]`), which can point at a local server that speaks the provider's
+/// API. An empty `ADYEN_API_BASE` means Adyen's own test and live endpoints.
 pub fn endpoints(env: &Env) -> Endpoints {
-    let stripe_api_base = env
-        .var("STRIPE_API_BASE")
-        .map(|v| v.to_string())
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| DEFAULT_API_BASE.to_string());
-    Endpoints { stripe_api_base }
+    let var = |name: &str| {
+        env.var(name)
+            .map(|v| v.to_string())
+            .ok()
+            .filter(|v| !v.is_empty())
+    };
+    Endpoints {
+        stripe_api_base: var("STRIPE_API_BASE").unwrap_or_else(|| DEFAULT_API_BASE.to_string()),
+        adyen_api_base: var("ADYEN_API_BASE"),
+    }
 }
 
 /// Sends one request with a timeout.

@@ -3,7 +3,8 @@
 //! `/v1` requests are routed to the account object named by the API key itself (the key
 //! carries its account id and a checksum verified before any storage is touched), so the
 //! hot path needs no global lookup. Admin requests are checked against `ADMIN_TOKEN` and
-//! mapped onto the object's internal paths.
+//! mapped onto the object's internal paths. Providers' notifications are routed by the
+//! account id in their path and verified by the object.
 
 use crate::account::{INTERNAL_CONFIG, INTERNAL_INIT, INTERNAL_KEYS};
 use crate::{clock, http, pages};
@@ -53,6 +54,7 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
         (Method::Post, "/secure") => secure_post(req, env).await,
         (_, p) if p.starts_with("/pay/") => pay(req, env).await,
         (_, p) if p.starts_with("/v1/") => api(req, env).await,
+        (Method::Post, p) if p.starts_with("/providers/") => provider_notification(req, env).await,
         (Method::Get, p) if p.starts_with("/webhooks/accounts/") => {
             webhook_public_key(req, env).await
         }
@@ -114,6 +116,22 @@ async fn webhook_public_key(req: Request, env: Env) -> Result<Response> {
     let account = parts.next().and_then(|id| id.parse::<AccountId>().ok());
     match (account, parts.next(), parts.next()) {
         (Some(account), Some("public-key"), None) => {
+            account_stub(&env, account)?.fetch_with_request(req).await
+        }
+        _ => http::api_error(&ApiError::not_found()),
+    }
+}
+
+/// `POST /providers/{stripe|adyen}/{account}/notifications`: a provider's notifications,
+/// signed by the provider (no API key); the account's object verifies them with the
+/// account's secret for that provider.
+async fn provider_notification(req: Request, env: Env) -> Result<Response> {
+    let path = req.path();
+    let mut parts = path.trim_start_matches("/providers/").split('/');
+    let provider = parts.next();
+    let account = parts.next().and_then(|id| id.parse::<AccountId>().ok());
+    match (provider, account, parts.next(), parts.next()) {
+        (Some("stripe" | "adyen"), Some(account), Some("notifications"), None) => {
             account_stub(&env, account)?.fetch_with_request(req).await
         }
         _ => http::api_error(&ApiError::not_found()),

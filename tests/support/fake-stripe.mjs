@@ -26,8 +26,13 @@
 // confirmation but never answers; `fake.inject('capture', 500)` answers the next capture
 // with a 500 without capturing; `fake.inject('confirm', 'oversized')` processes the next
 // confirmation and answers it with a 2 MB decline.
+// Webhooks: `fake.webhook(url, type, object, secret)` posts an event around `object` (a
+// PaymentIntent, Refund, Dispute…) to `url`, signed as Stripe signs (`Stripe-Signature:
+// t=…,v1=` hex HMAC-SHA256 of `{t}.{body}` keyed with the whole `whsec_…` string, computed
+// here with Node's crypto); its options forge one (`signature`, `timestamp`, `livemode`,
+// `id` to repeat an event, `signWith` another secret). `fake.refunds` keeps the refunds made.
 import { createServer } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './gateway.mjs';
@@ -97,6 +102,7 @@ export async function startFakeStripe({ secretKey, otherKeys = [] }) {
   const idempotent = new Map(); // key → stored answer
   const faults = { confirm: [], capture: [], cancel: [], refund: [] };
   const hanging = new Set();
+  const refunds = new Map();
   let seq = 0;
 
   function newIntent(params) {
@@ -263,6 +269,7 @@ export async function startFakeStripe({ secretKey, otherKeys = [] }) {
         charge: `ch_${pi.id.slice(3)}`, currency: pi.currency, status: 'succeeded',
         metadata: Object.fromEntries(Object.entries(params).filter(([k]) => k.startsWith('metadata[')).map(([k, v]) => [k.slice(9, -1), v])),
       });
+      refunds.set(re.id, re);
       return { status: 200, body: re };
     }
     return apiError(404, { type: 'invalid_request_error', code: 'resource_missing' });
@@ -325,6 +332,37 @@ export async function startFakeStripe({ secretKey, otherKeys = [] }) {
     requests,
     intents,
     confirmations,
+    refunds,
+    /**
+     * Posts a webhook event of `type` around (a copy of) `object` to `url`, signed with
+     * `secret` now. `opts`: `id` (repeat an event), `livemode`, `timestamp` (seconds),
+     * `signWith` (another secret), `signature` (the header as given; `null` for none).
+     * Resolves to `{ status, text, json, event }`.
+     */
+    async webhook(url, type, object, secret, opts = {}) {
+      const event = {
+        id: opts.id ?? `evt_fake${randomBytes(9).toString('hex')}`,
+        object: 'event',
+        api_version: '2024-06-20',
+        created: Math.floor(Date.now() / 1000),
+        data: { object: clone(object), previous_attributes: {} },
+        livemode: opts.livemode ?? false,
+        pending_webhooks: 1,
+        request: { id: null, idempotency_key: null },
+        type,
+      };
+      const body = JSON.stringify(event);
+      const t = opts.timestamp ?? Math.floor(Date.now() / 1000);
+      const v1 = createHmac('sha256', opts.signWith ?? secret).update(`${t}.${body}`).digest('hex');
+      const signature = 'signature' in opts ? opts.signature : `t=${t},v1=${v1}`;
+      const headers = { 'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' };
+      if (signature !== null) headers['Stripe-Signature'] = signature;
+      const res = await fetch(url, { method: 'POST', headers, body });
+      const text = await res.text();
+      let json = null;
+      try { json = JSON.parse(text); } catch { /* not JSON */ }
+      return { status: res.status, text, json, event, headers: res.headers };
+    },
     /** Makes the next call of `operation` fail: 'hang', 'oversized' or an HTTP status. */
     inject(operation, fault) { faults[operation].push(fault); },
     /** The requests for one PaymentIntent (or refunds of it), in order. */

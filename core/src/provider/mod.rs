@@ -19,8 +19,10 @@
 //! changes.
 
 pub mod form;
+pub mod notification;
 pub mod sandbox;
 pub mod stripe;
+pub mod stripe_webhook;
 
 use crate::account::ProviderKind;
 use crate::api::error::ApiError;
@@ -349,14 +351,25 @@ pub enum Settled {
     Done,
     Retry,
     Refused,
+    /// The provider took the request and reports its outcome later, in a notification
+    /// (Adyen answers captures and cancels with "received"): nothing to retry, and the
+    /// payment stays where it is until the notification arrives.
+    Pending,
 }
 
 /// The outcome of a refund.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refunded {
-    Succeeded { provider_refund_id: Option<String> },
+    Succeeded {
+        provider_refund_id: Option<String>,
+    },
     Retry,
     Refused,
+    /// Taken by the provider, outcome to come in a notification: the refund stays
+    /// `submitted` (its amount spoken for) until then.
+    Pending {
+        provider_refund_id: Option<String>,
+    },
 }
 
 impl Refunded {
@@ -367,7 +380,7 @@ impl Refunded {
                 provider_refund_id: provider_refund_id.clone(),
             }),
             Refunded::Refused => Some(RefundInput::ProviderFailed),
-            Refunded::Retry => None,
+            Refunded::Retry | Refunded::Pending { .. } => None,
         }
     }
 }
@@ -381,9 +394,28 @@ pub struct RefundRef<'a> {
 
 /// An account's provider credentials, validated. Stored sealed (see `crate::at_rest`);
 /// `Debug` never shows a secret.
+///
+/// Each holds what authenticates Kassa's calls to the provider and, optionally, the secret
+/// the provider signs its notifications with (verified by `notification`). Only the
+/// former names the credentials ([`Credentials::fingerprint`]): adding or rotating a
+/// notification secret never makes a payment's calls look like another account's.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credentials {
-    Stripe { secret_key: String },
+    Stripe {
+        secret_key: String,
+        /// The endpoint's signing secret (`whsec_…`) for Stripe's webhooks.
+        webhook_secret: Option<String>,
+    },
+    /// Adyen's Checkout API: an API key of a web service user, the merchant account it
+    /// acts for, and for live payments the account's live URL prefix (its presence is what
+    /// makes the credentials live, as Adyen's live endpoints need it). `hmac_key` is the
+    /// hex HMAC key of the account's standard notifications.
+    Adyen {
+        api_key: String,
+        merchant_account: String,
+        live_url_prefix: Option<String>,
+        hmac_key: Option<String>,
+    },
 }
 
 impl core::fmt::Debug for Credentials {
@@ -394,31 +426,95 @@ impl core::fmt::Debug for Credentials {
     }
 }
 
+/// A text field of the admin API's `provider_credentials`, if present and a string.
+fn text_field<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    fields.get(name).and_then(Value::as_str)
+}
+
+fn token_like(text: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&text.len())
+        && text.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'=' | b'+' | b'/')
+        })
+}
+
 impl Credentials {
     /// Checks the admin API's `provider_credentials` for a provider. The sandbox takes
-    /// none.
+    /// none. Unknown fields are refused, so a typo is never silently ignored.
     pub fn parse(kind: ProviderKind, fields: &Map<String, Value>) -> Result<Credentials, ApiError> {
         const FIELD: &str = "provider_credentials";
+        let only = |allowed: &[&str]| fields.keys().all(|k| allowed.contains(&k.as_str()));
         match kind {
             ProviderKind::Sandbox => Err(ApiError::invalid(
                 FIELD,
                 "The sandbox provider takes no credentials",
             )),
             ProviderKind::Stripe => {
-                let secret_key = fields.get("secret_key").and_then(Value::as_str);
-                let valid = secret_key.filter(|k| {
+                let secret_key = text_field(fields, "secret_key").filter(|k| {
                     stripe_key_is_live(k).is_some()
                         && k.len() <= 255
                         && k.len() > 12
                         && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
                 });
-                match (valid, fields.len()) {
-                    (Some(key), 1) => Ok(Credentials::Stripe {
+                let webhook_secret = match fields.get("webhook_secret") {
+                    None => Ok(None),
+                    Some(v) => v
+                        .as_str()
+                        .filter(|w| w.starts_with("whsec_") && token_like(w, 12, 255))
+                        .map(|w| Some(w.to_string()))
+                        .ok_or(()),
+                };
+                match (secret_key, webhook_secret, only(&["secret_key", "webhook_secret"])) {
+                    (Some(key), Ok(webhook_secret), true) => Ok(Credentials::Stripe {
                         secret_key: key.to_string(),
+                        webhook_secret,
                     }),
                     _ => Err(ApiError::invalid(
                         FIELD,
-                        "Must be {\"secret_key\": \"sk_test_…\"} (a Stripe secret or restricted key)",
+                        "Must be {\"secret_key\": \"sk_test_…\"} (a Stripe secret or restricted key), with \"webhook_secret\": \"whsec_…\" if Stripe's webhooks are sent to Kassa",
+                    )),
+                }
+            }
+            ProviderKind::Adyen => {
+                let api_key = text_field(fields, "api_key").filter(|k| token_like(k, 16, 512));
+                let merchant =
+                    text_field(fields, "merchant_account").filter(|m| token_like(m, 1, 80));
+                let prefix = match fields.get("live_url_prefix") {
+                    None => Ok(None),
+                    Some(v) => v
+                        .as_str()
+                        .filter(|p| {
+                            (1..=100).contains(&p.len())
+                                && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                        })
+                        .map(|p| Some(p.to_string()))
+                        .ok_or(()),
+                };
+                let hmac = match fields.get("hmac_key") {
+                    None => Ok(None),
+                    Some(v) => v
+                        .as_str()
+                        .filter(|h| {
+                            h.len() % 2 == 0
+                                && (32..=256).contains(&h.len())
+                                && h.bytes().all(|b| b.is_ascii_hexdigit())
+                        })
+                        .map(|h| Some(h.to_string()))
+                        .ok_or(()),
+                };
+                let allowed = ["api_key", "merchant_account", "live_url_prefix", "hmac_key"];
+                match (api_key, merchant, prefix, hmac, only(&allowed)) {
+                    (Some(api_key), Some(merchant), Ok(live_url_prefix), Ok(hmac_key), true) => {
+                        Ok(Credentials::Adyen {
+                            api_key: api_key.to_string(),
+                            merchant_account: merchant.to_string(),
+                            live_url_prefix,
+                            hmac_key,
+                        })
+                    }
+                    _ => Err(ApiError::invalid(
+                        FIELD,
+                        "Must be {\"api_key\": \"…\", \"merchant_account\": \"…\"}, with \"live_url_prefix\" for live payments and \"hmac_key\" (hex) for notifications",
                     )),
                 }
             }
@@ -427,18 +523,20 @@ impl Credentials {
 
     /// Whether these credentials take payments of this mode. A Stripe test key moves no
     /// money, so it serves test payments only, and a live key live payments only: a test
-    /// payment must never charge a real card, nor a live one "succeed" in Stripe's test mode.
+    /// payment must never charge a real card, nor a live one "succeed" in a test mode.
     pub fn serves(&self, live: bool) -> bool {
-        match self {
-            Credentials::Stripe { secret_key } => stripe_key_is_live(secret_key) == Some(live),
-        }
+        self.live() == live
     }
 
     /// The mode these credentials serve: a live key live payments, a test key test ones.
-    /// [`Credentials::parse`] admits only keys whose mode it can tell.
+    /// [`Credentials::parse`] admits only keys whose mode it can tell (Adyen's: live with a
+    /// live URL prefix, which its live endpoints need, test without).
     pub fn live(&self) -> bool {
         match self {
-            Credentials::Stripe { secret_key } => stripe_key_is_live(secret_key) == Some(true),
+            Credentials::Stripe { secret_key, .. } => stripe_key_is_live(secret_key) == Some(true),
+            Credentials::Adyen {
+                live_url_prefix, ..
+            } => live_url_prefix.is_some(),
         }
     }
 
@@ -446,11 +544,25 @@ impl Credentials {
     /// them (`PaymentRecord::credential`) so that a later call for that payment can never
     /// go out with other credentials. A truncated SHA-256 under a label: it identifies, it
     /// is never used to authenticate, and the keys it is taken of are long random secrets.
+    /// Taken of what authenticates calls only (for Stripe exactly what it was taken of
+    /// before notification secrets existed, so recorded fingerprints stay valid).
     pub fn fingerprint(&self) -> String {
         use sha2::{Digest, Sha256};
+        let identity = match self {
+            Credentials::Stripe { secret_key, .. } => {
+                serde_json::json!({"provider": "stripe", "secret_key": secret_key})
+            }
+            Credentials::Adyen {
+                api_key,
+                merchant_account,
+                live_url_prefix,
+                ..
+            } => serde_json::json!({"provider": "adyen", "api_key": api_key,
+                "merchant_account": merchant_account, "live_url_prefix": live_url_prefix}),
+        };
         let digest = Sha256::new()
             .chain_update(b"kassa provider credentials fingerprint v1\0")
-            .chain_update(self.to_json().as_bytes())
+            .chain_update(identity.to_string().as_bytes())
             .finalize();
         digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
     }
@@ -459,36 +571,90 @@ impl Credentials {
     pub fn kind(&self) -> ProviderKind {
         match self {
             Credentials::Stripe { .. } => ProviderKind::Stripe,
+            Credentials::Adyen { .. } => ProviderKind::Adyen,
+        }
+    }
+
+    /// The secret the provider signs its notifications with, if the account gave it.
+    pub fn notification_secret(&self) -> Option<&str> {
+        match self {
+            Credentials::Stripe { webhook_secret, .. } => webhook_secret.as_deref(),
+            Credentials::Adyen { hmac_key, .. } => hmac_key.as_deref(),
         }
     }
 
     /// The JSON that is sealed for storage.
     pub fn to_json(&self) -> String {
         match self {
-            Credentials::Stripe { secret_key } => {
-                serde_json::json!({"provider": "stripe", "secret_key": secret_key}).to_string()
-            }
+            Credentials::Stripe {
+                secret_key,
+                webhook_secret,
+            } => serde_json::json!({"provider": "stripe", "secret_key": secret_key,
+                "webhook_secret": webhook_secret})
+            .to_string(),
+            Credentials::Adyen {
+                api_key,
+                merchant_account,
+                live_url_prefix,
+                hmac_key,
+            } => serde_json::json!({"provider": "adyen", "api_key": api_key,
+                "merchant_account": merchant_account, "live_url_prefix": live_url_prefix,
+                "hmac_key": hmac_key})
+            .to_string(),
         }
     }
 
-    /// Reads back what [`Credentials::to_json`] wrote.
+    /// Reads back what [`Credentials::to_json`] wrote (and what earlier versions wrote).
     pub fn from_json(text: &[u8]) -> Option<Credentials> {
         let value: Value = serde_json::from_slice(text).ok()?;
+        let opt = |name: &str| value.get(name).and_then(Value::as_str).map(str::to_string);
         match value.get("provider")?.as_str()? {
             "stripe" => Some(Credentials::Stripe {
-                secret_key: value.get("secret_key")?.as_str()?.to_string(),
+                secret_key: opt("secret_key")?,
+                webhook_secret: opt("webhook_secret"),
+            }),
+            "adyen" => Some(Credentials::Adyen {
+                api_key: opt("api_key")?,
+                merchant_account: opt("merchant_account")?,
+                live_url_prefix: opt("live_url_prefix"),
+                hmac_key: opt("hmac_key"),
             }),
             _ => None,
         }
     }
 
-    /// What the admin API may show: each key's name with its value masked to the prefix
-    /// and last four characters (`sk_test_…4242`), enough to tell keys apart.
+    /// What the admin API may show: each secret's name with its value masked to the prefix
+    /// and last four characters (`sk_test_…4242`), enough to tell keys apart; names that
+    /// are not secret (Adyen's merchant account and live URL prefix) as they are.
     pub fn masked(&self) -> Map<String, Value> {
         let mut map = Map::new();
+        let mut put = |name: &str, value: String| {
+            map.insert(name.into(), Value::String(value));
+        };
         match self {
-            Credentials::Stripe { secret_key } => {
-                map.insert("secret_key".into(), Value::String(mask(secret_key)));
+            Credentials::Stripe {
+                secret_key,
+                webhook_secret,
+            } => {
+                put("secret_key", mask(secret_key));
+                if let Some(w) = webhook_secret {
+                    put("webhook_secret", mask(w));
+                }
+            }
+            Credentials::Adyen {
+                api_key,
+                merchant_account,
+                live_url_prefix,
+                hmac_key,
+            } => {
+                put("api_key", mask(api_key));
+                put("merchant_account", merchant_account.clone());
+                if let Some(p) = live_url_prefix {
+                    put("live_url_prefix", p.clone());
+                }
+                if let Some(h) = hmac_key {
+                    put("hmac_key", mask(h));
+                }
             }
         }
         map
@@ -523,10 +689,13 @@ fn mask(secret: &str) -> String {
     format!("{prefix}…{last4}")
 }
 
-/// Where providers live; the edge's configuration (`STRIPE_API_BASE`).
+/// Where providers live; the edge's configuration (`STRIPE_API_BASE`, `ADYEN_API_BASE`).
+/// `adyen_api_base`, when set, replaces Adyen's test and live Checkout endpoints (a local
+/// server in tests).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
     pub stripe_api_base: String,
+    pub adyen_api_base: Option<String>,
 }
 
 /// Why no adapter could be made for a payment. Every one of them means "send nothing".
@@ -617,10 +786,10 @@ impl Adapter {
         match provider {
             "sandbox" => Ok(Adapter::Sandbox),
             "stripe" => match credentials {
-                Some(Credentials::Stripe { secret_key }) => Ok(Adapter::Stripe(
+                Some(Credentials::Stripe { secret_key, .. }) => Ok(Adapter::Stripe(
                     stripe::Stripe::new(secret_key, &endpoints.stripe_api_base),
                 )),
-                None => Err(AdapterError::MissingCredentials),
+                Some(_) | None => Err(AdapterError::MissingCredentials),
             },
             _ => Err(AdapterError::UnknownProvider),
         }

@@ -286,7 +286,7 @@ fn intent_status(value: &Value) -> Option<&str> {
 /// The decline class of a `card_error` (or of a PaymentIntent's `last_payment_error`):
 /// `None` when the error is not a decline. `processing_error` is a card error but not the
 /// card's fault: it is the provider's error, as in GOV.UK Pay's sandbox.
-fn decline(error: &Value) -> Option<Decline> {
+pub(super) fn decline(error: &Value) -> Option<Decline> {
     // The payer failed 3-D Secure: Stripe files it as an `invalid_request_error`, but it is
     // the bank's rejection of the payer, as GOV.UK Pay reports it (P0010).
     if text(error, "code") == Some("payment_intent_authentication_failure") {
@@ -313,7 +313,7 @@ fn decline(error: &Value) -> Option<Decline> {
 }
 
 /// Debit or credit, from the expanded `latest_charge` (a bare charge id tells nothing).
-fn card_facts(intent: &Value) -> CardFacts {
+pub(super) fn card_facts(intent: &Value) -> CardFacts {
     let card = intent.pointer("/latest_charge/payment_method_details/card");
     let funding = card.and_then(|c| text(c, "funding"));
     // 3-D Secure took place when the payer was authenticated (with or without a

@@ -110,9 +110,11 @@ fn stripe() -> Adapter {
         "stripe",
         Some(&Credentials::Stripe {
             secret_key: "sk_test_4eC39HqLyjWDarjtT1zdp7dc".into(),
+            webhook_secret: None,
         }),
         &Endpoints {
             stripe_api_base: "http://127.0.0.1:9100/".into(),
+            adyen_api_base: None,
         },
     )
     .unwrap()
@@ -136,6 +138,7 @@ fn sandbox_answers_every_test_card_without_a_request() {
         None,
         &Endpoints {
             stripe_api_base: String::new(),
+            adyen_api_base: None,
         },
     )
     .unwrap();
@@ -205,6 +208,7 @@ fn sandbox_answers_every_test_card_without_a_request() {
 fn adapters_are_chosen_by_the_payments_provider() {
     let endpoints = Endpoints {
         stripe_api_base: stripe::DEFAULT_API_BASE.into(),
+        adyen_api_base: None,
     };
     assert_eq!(
         Adapter::new("stripe", None, &endpoints),
@@ -219,6 +223,7 @@ fn adapters_are_chosen_by_the_payments_provider() {
 fn stripe_key(key: &str) -> Credentials {
     Credentials::Stripe {
         secret_key: key.into(),
+        webhook_secret: None,
     }
 }
 
@@ -226,6 +231,7 @@ fn stripe_key(key: &str) -> Credentials {
 fn every_call_is_checked_against_the_payments_mode_and_credentials() {
     let endpoints = Endpoints {
         stripe_api_base: stripe::DEFAULT_API_BASE.into(),
+        adyen_api_base: None,
     };
     let test_key = stripe_key("sk_test_4eC39HqLyjWDarjtT1zdp7dc");
     let live_key = stripe_key("sk_live_4eC39HqLyjWDarjtT1zdp7dc");
@@ -1199,6 +1205,7 @@ fn stripe_credentials_are_validated_masked_and_never_debug_printed() {
 fn stripe_keys_serve_only_payments_of_their_own_mode() {
     let key = |k: &str| Credentials::Stripe {
         secret_key: k.to_string(),
+        webhook_secret: None,
     };
     for (k, test, live) in [
         ("sk_test_51Hx0000000000000000001234", true, false),
@@ -1240,4 +1247,75 @@ fn an_alarm_run_starts_a_bounded_number_of_provider_jobs_in_bounded_time() {
         elapsed += 50;
     }
     assert_eq!(started, ALARM_JOBS);
+}
+
+#[test]
+fn notification_secrets_never_change_which_credentials_a_payment_uses() {
+    let key = "sk_test_51KassaIntegrationTests000000000000000000000001";
+    let plain = Credentials::Stripe {
+        secret_key: key.into(),
+        webhook_secret: None,
+    };
+    let with_secret = Credentials::Stripe {
+        secret_key: key.into(),
+        webhook_secret: Some("whsec_abcdefghijklmnop".into()),
+    };
+    assert_eq!(plain.fingerprint(), with_secret.fingerprint());
+    assert_eq!(
+        with_secret.notification_secret(),
+        Some("whsec_abcdefghijklmnop")
+    );
+    let back = Credentials::from_json(with_secret.to_json().as_bytes()).unwrap();
+    assert_eq!(back, with_secret);
+    // Stored before webhook secrets existed.
+    let old = format!(r#"{{"provider":"stripe","secret_key":"{key}"}}"#);
+    assert_eq!(Credentials::from_json(old.as_bytes()), Some(plain));
+    assert!(!format!("{with_secret:?}").contains("abcdefghijklmnop"));
+}
+
+#[test]
+fn adyen_credentials_are_validated_and_their_mode_is_the_live_url_prefix() {
+    let fields = |v: Value| v.as_object().unwrap().clone();
+    let test = Credentials::parse(
+        ProviderKind::Adyen,
+        &fields(
+            json!({"api_key": "AQEyhmfxKfA0123456789abcdef", "merchant_account": "KassaECOM",
+            "hmac_key": "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"}),
+        ),
+    )
+    .unwrap();
+    assert!(!test.live() && test.serves(false) && !test.serves(true));
+    assert_eq!(test.kind(), ProviderKind::Adyen);
+    let live = Credentials::parse(
+        ProviderKind::Adyen,
+        &fields(
+            json!({"api_key": "AQEyhmfxKfA0123456789abcdef", "merchant_account": "KassaECOM",
+            "live_url_prefix": "1797a841fbb37ca7-KassaECOM"}),
+        ),
+    )
+    .unwrap();
+    assert!(live.live());
+    assert_ne!(test.fingerprint(), live.fingerprint());
+    let masked = serde_json::Value::Object(test.masked()).to_string();
+    assert!(
+        masked.contains("KassaECOM") && !masked.contains("0123456789abcdef"),
+        "{masked}"
+    );
+    assert!(!format!("{test:?}").contains("0123456789abcdef"));
+    assert_eq!(
+        Credentials::from_json(test.to_json().as_bytes()),
+        Some(test)
+    );
+    for bad in [
+        json!({"api_key": "short", "merchant_account": "M"}),
+        json!({"api_key": "AQEyhmfxKfA0123456789abcdef"}),
+        json!({"api_key": "AQEyhmfxKfA0123456789abcdef", "merchant_account": "M", "hmac_key": "xyz"}),
+        json!({"api_key": "AQEyhmfxKfA0123456789abcdef", "merchant_account": "M", "live_url_prefix": "a/b"}),
+        json!({"api_key": "AQEyhmfxKfA0123456789abcdef", "merchant_account": "M", "extra": "x"}),
+    ] {
+        assert!(
+            Credentials::parse(ProviderKind::Adyen, &fields(bad.clone())).is_err(),
+            "{bad}"
+        );
+    }
 }

@@ -31,6 +31,23 @@ pub fn parse_rfc3339(text: &str) -> Option<f64> {
     UnixMillis::parse_rfc3339(text).map(|t| t.as_millis() as f64)
 }
 
+/// The `Stripe-Signature` Stripe sends for `body` at `timestamp_secs`.
+#[wasm_bindgen]
+pub fn stripe_signature_header(secret: &str, timestamp_secs: f64, body: &[u8]) -> String {
+    kassa_core::provider::stripe_webhook::signature_header(secret, timestamp_secs as u64, body)
+}
+
+/// Whether a `Stripe-Signature` signs `body` within 5 minutes of `now_millis`.
+#[wasm_bindgen]
+pub fn verify_stripe_signature(secret: &str, body: &[u8], header: &str, now_millis: f64) -> bool {
+    kassa_core::provider::stripe_webhook::verify_signature(
+        secret,
+        body,
+        header,
+        UnixMillis(now_millis as u64),
+    )
+}
+
 /// GOV.UK Pay's `Pay-Signature` of `body`.
 #[wasm_bindgen]
 pub fn pay_signature(secret: &str, body: &[u8]) -> String {

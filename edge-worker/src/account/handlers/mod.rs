@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod authentication;
 pub mod checkout;
+pub mod notifications;
 pub mod public_key;
 pub mod v1;
 pub mod webhook_admin;
@@ -20,7 +21,7 @@ use serde::Deserialize;
 use worker::{Method, Request, Response, Result};
 
 /// A request to the object, by path: the admin API's `/_internal/…`, then the embedded and
-/// hosted pages, the webhook key and pages, and `/v1`.
+/// hosted pages, the webhook key and pages, providers' notifications, and `/v1`.
 pub async fn route(object: &AccountObject, mut req: Request) -> Result<Response> {
     let path = req.path();
     let method = req.method();
@@ -53,7 +54,7 @@ pub async fn route(object: &AccountObject, mut req: Request) -> Result<Response>
         }
     }
     let Some(account) = store::account::load(&sql)? else {
-        return if path.starts_with("/_internal/") {
+        return if path.starts_with("/_internal/") || path.starts_with("/providers/") {
             http::api_error(&ApiError::not_found())
         } else if path.starts_with("/v1/") {
             http::unauthorized()
@@ -136,6 +137,18 @@ pub async fn route(object: &AccountObject, mut req: Request) -> Result<Response>
             Auth::Valid(mode) => webhook_admin::handle(object, &sql, &account, mode, req).await,
             Auth::Refused => webhook_admin::challenge(),
             Auth::TooMany(retry_after) => http::rate_limited(retry_after),
+        };
+    }
+    // A provider's notifications: signed by the provider, no API key.
+    if let Some(rest) = path.strip_prefix("/providers/") {
+        let mut parts = rest.split('/');
+        let provider = parts.next().and_then(notifications::provider);
+        let named = parts.next() == Some(account.id.to_string().as_str());
+        return match (provider, named, parts.next(), parts.next(), &method) {
+            (Some(provider), true, Some("notifications"), None, Method::Post) => {
+                notifications::handle(object, &sql, &account, provider, req).await
+            }
+            _ => http::api_error(&ApiError::not_found()),
         };
     }
     if path.starts_with("/v1/") {

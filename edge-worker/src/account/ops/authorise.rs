@@ -19,7 +19,7 @@
 
 use crate::account::object::{Account, AccountObject};
 use crate::account::ops::provider_jobs;
-use crate::account::ops::provider_jobs::{apply_authorised, payment_key, payment_ref};
+use crate::account::ops::provider_jobs::{apply_authorised, has_work, payment_key, payment_ref};
 use crate::account::store::jobs;
 use crate::account::store::payments::{load, save};
 use crate::{clock, provider};
@@ -174,9 +174,12 @@ pub async fn exchange(
             // Unknown: ask the provider soon rather than after the whole lease.
             jobs::enqueue(sql, &key, &id, None, record.live, now)?;
             jobs::set_due(sql, &key, now.plus(retry_delay_ms(1)))?;
-        } else {
+        } else if !has_work(record.payment.status()) {
             jobs::remove(sql, &key)?;
         }
+        // Otherwise the payment moved on while this call was out (a provider's
+        // notification authorised it and queued its capture, say): the job is that work's
+        // now, and whoever queued it drives it; removing it would orphan a call in flight.
     }
     if let Some(at) = jobs::next_due(sql)? {
         object.wake_by(at).await?;

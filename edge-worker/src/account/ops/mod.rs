@@ -8,6 +8,7 @@ pub mod authenticate;
 pub mod authorise;
 pub mod create;
 pub mod delivery;
+pub mod notifications;
 pub mod payer;
 pub mod payments;
 pub mod provider_jobs;

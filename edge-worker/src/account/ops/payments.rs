@@ -84,7 +84,7 @@ pub fn provider_for(ctx: &Ctx<'_>) -> std::result::Result<Option<String>, ApiErr
     let kind = ctx.account.config.payment_provider;
     let ready = match kind {
         ProviderKind::Sandbox => (!ctx.live).then_some(None),
-        ProviderKind::Stripe => {
+        ProviderKind::Stripe | ProviderKind::Adyen => {
             match credentials::current(ctx.object.env(), ctx.sql, ctx.account.id, kind, ctx.live) {
                 Ok(Some(credentials)) if credentials.serves(ctx.live) => {
                     Some(Some(credentials.fingerprint()))

@@ -57,16 +57,21 @@ pub fn adapter(
     account: &Account,
     record: &PaymentRecord,
 ) -> Result<Adapter> {
-    let credentials = match record.provider.as_str() {
-        "stripe" => credentials::for_payment(
+    let kind = match record.provider.as_str() {
+        "stripe" => Some(ProviderKind::Stripe),
+        "adyen" => Some(ProviderKind::Adyen),
+        _ => None,
+    };
+    let credentials = match kind {
+        Some(kind) => credentials::for_payment(
             object.env(),
             sql,
             account.id,
-            ProviderKind::Stripe,
+            kind,
             record.live,
             record.credential.as_deref(),
         )?,
-        _ => None,
+        None => None,
     };
     let call = CallFor {
         provider: &record.provider,
@@ -110,6 +115,12 @@ fn work(status: PaymentStatus) -> Option<Work> {
     } else {
         None
     }
+}
+
+/// Whether a payment in `status` still needs the provider (a status query, a capture, a
+/// void): its job must then stay.
+pub fn has_work(status: PaymentStatus) -> bool {
+    work(status).is_some()
 }
 
 /// What to do with a job after an answer.
@@ -213,6 +224,8 @@ fn apply_capture(
             apply(record, PaymentInput::CaptureFailedTransient, events, now);
             Next::Retry
         }
+        // Taken; the provider's notification says how it ended (`ops::notifications`).
+        Settled::Pending => Next::Stop,
         Settled::Retry | Settled::Refused => {
             worker::console_error!(
                 "capture of payment {} failed for good after {attempts} attempts",
@@ -237,6 +250,8 @@ fn apply_void(
             Next::Continue
         }
         Settled::Retry if attempts < MAX_ATTEMPTS => Next::Retry,
+        // Taken; the provider's notification reports the release.
+        Settled::Pending => Next::Stop,
         // The hold lapses at the issuer on its own; the payment stays `*VoidPending` for
         // operations to see.
         Settled::Retry | Settled::Refused => {
@@ -357,6 +372,11 @@ fn apply_refund(
     events: &mut Vec<PaymentEvent>,
     now: UnixMillis,
 ) -> Next {
+    if let Refunded::Pending { .. } = outcome {
+        // Taken; the provider's notification says how it ended, and the refund stays
+        // `submitted` (its amount spoken for) until then.
+        return Next::Stop;
+    }
     match outcome.refund_input() {
         Some(input) => {
             if let Ok(event) = refund.apply(input, &mut record.payment, now) {

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod idempotency;
 pub mod jobs;
 pub mod keys;
+pub mod notifications;
 pub mod page_tokens;
 pub mod payments;
 pub mod refunds;

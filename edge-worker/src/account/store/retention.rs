@@ -1,11 +1,13 @@
 //! The alarm's pruning of what clients make an account store (`kassa_core::retention`):
 //! page tokens and payer sessions past their lifetime, webhook messages (with their
-//! attempts) 30 days after their final state. Each run removes at most `PRUNE_BATCH` rows
+//! attempts) 30 days after their final state, providers' notification ids 30 days after
+//! they arrived. Each run removes at most `PRUNE_BATCH` rows
 //! per kind and says when the next row comes due, so the alarm keeps itself armed for it.
 
 use crate::account::store::sql::{int, query, Row};
 use kassa_core::retention::{
-    cutoff, PAGE_TOKEN_TTL_MS, PAY_SESSION_TTL_MS, PRUNE_BATCH, WEBHOOK_MESSAGE_RETENTION_MS,
+    cutoff, PAGE_TOKEN_TTL_MS, PAY_SESSION_TTL_MS, PROVIDER_NOTIFICATION_RETENTION_MS, PRUNE_BATCH,
+    WEBHOOK_MESSAGE_RETENTION_MS,
 };
 use kassa_core::time::{UnixMillis, MINUTE_MS};
 use serde::Deserialize;
@@ -37,6 +39,13 @@ pub fn prune(sql: &SqlStorage, now: UnixMillis) -> Result<Option<UnixMillis>> {
         &format!("DELETE FROM webhook_messages WHERE id IN ({finished})"),
         vec![int(messages), int(PRUNE_BATCH)],
     )?;
+    let notifications = cutoff(now, PROVIDER_NOTIFICATION_RETENTION_MS).as_millis();
+    sql.exec(
+        "DELETE FROM provider_notifications WHERE rowid IN
+           (SELECT rowid FROM provider_notifications WHERE received_at <= ?
+            ORDER BY received_at LIMIT ?)",
+        vec![int(notifications), int(PRUNE_BATCH)],
+    )?;
     next_due(sql, now)
 }
 
@@ -54,11 +63,13 @@ fn next_due(sql: &SqlStorage, now: UnixMillis) -> Result<Option<UnixMillis>> {
            SELECT min(created_at) + ? AS at FROM page_tokens
            UNION ALL SELECT min(created_at) + ? AS at FROM pay_sessions
            UNION ALL SELECT min(finished_at) + ? AS at FROM webhook_messages
-             WHERE finished_at IS NOT NULL)",
+             WHERE finished_at IS NOT NULL
+           UNION ALL SELECT min(received_at) + ? AS at FROM provider_notifications)",
         vec![
             int(PAGE_TOKEN_TTL_MS),
             int(PAY_SESSION_TTL_MS),
             int(WEBHOOK_MESSAGE_RETENTION_MS),
+            int(PROVIDER_NOTIFICATION_RETENTION_MS),
         ],
     )?;
     Ok(rows

@@ -180,6 +180,17 @@ const MIGRATIONS: &[&str] = &[
       WHERE status != 'pending';
     CREATE INDEX webhook_messages_by_finish ON webhook_messages (finished_at)
         WHERE finished_at IS NOT NULL;",
+    // 9: providers' notifications already applied, by the provider's own id (each
+    // provider's ids are its own space), kept 30 days so a redelivery changes nothing.
+    "CREATE TABLE provider_notifications (
+        provider TEXT NOT NULL,
+        id TEXT NOT NULL,
+        live INTEGER NOT NULL,
+        payment_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (provider, id)
+    );
+    CREATE INDEX provider_notifications_by_age ON provider_notifications (received_at);",
 ];
 
 /// Whether this object holds an account (its schema exists). Read-only.
