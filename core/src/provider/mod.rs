@@ -18,6 +18,7 @@
 //! [`Adapter`] (and in [`crate::account::ProviderKind`] and [`Credentials`]). Nothing else
 //! changes.
 
+pub mod adyen;
 pub mod form;
 pub mod notification;
 pub mod sandbox;
@@ -89,7 +90,8 @@ pub struct HttpRequest {
     pub method: HttpMethod,
     pub url: String,
     pub headers: Vec<(String, String)>,
-    /// `application/x-www-form-urlencoded` text, for POSTs.
+    /// The body of a POST, in the type its `Content-Type` header names (Stripe's form
+    /// encoding, Adyen's JSON).
     pub body: Option<String>,
 }
 
@@ -742,6 +744,7 @@ pub struct CallFor<'a> {
 pub enum Adapter {
     Sandbox,
     Stripe(stripe::Stripe),
+    Adyen(adyen::Adyen),
 }
 
 impl Adapter {
@@ -790,6 +793,20 @@ impl Adapter {
                 )),
                 Some(_) | None => Err(AdapterError::MissingCredentials),
             },
+            "adyen" => match credentials {
+                Some(Credentials::Adyen {
+                    api_key,
+                    merchant_account,
+                    live_url_prefix,
+                    ..
+                }) => Ok(Adapter::Adyen(adyen::Adyen::new(
+                    api_key,
+                    merchant_account,
+                    live_url_prefix.as_deref(),
+                    endpoints.adyen_api_base.as_deref(),
+                ))),
+                Some(_) | None => Err(AdapterError::MissingCredentials),
+            },
             _ => Err(AdapterError::UnknownProvider),
         }
     }
@@ -797,7 +814,10 @@ impl Adapter {
     /// Creates what the authorisation will be made on, before card data is sent.
     pub fn prepare(&self, payment: &PaymentRef<'_>) -> Call<Prepared> {
         match self {
-            Adapter::Sandbox => Call::Done(Prepared::Ready { provider_id: None }),
+            // Adyen authorises in one call: nothing to create first.
+            Adapter::Sandbox | Adapter::Adyen(_) => {
+                Call::Done(Prepared::Ready { provider_id: None })
+            }
             Adapter::Stripe(s) => Call::Send(s.create_intent(payment)),
         }
     }
@@ -808,7 +828,7 @@ impl Adapter {
 
     pub fn parse_prepare(&self, result: &HttpResult) -> Prepared {
         match self {
-            Adapter::Sandbox => Prepared::Failed,
+            Adapter::Sandbox | Adapter::Adyen(_) => Prepared::Failed,
             Adapter::Stripe(_) => stripe::parse_create_intent(result),
         }
     }
@@ -821,6 +841,7 @@ impl Adapter {
                 Some(intent) => Call::Send(s.confirm(intent, payment, card)),
                 None => Call::Done(Authorised::Error),
             },
+            Adapter::Adyen(a) => Call::Send(a.payment(payment, card)),
         }
     }
 
@@ -828,12 +849,14 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Authorised::Unknown,
             Adapter::Stripe(_) => stripe::parse_confirm(result),
+            Adapter::Adyen(_) => adyen::parse_payment(result),
         }
     }
 
     /// Turns the payer's return from 3-D Secure into an outcome: asks the provider (Stripe
-    /// re-reads the PaymentIntent); only the sandbox answers from what its own challenge page
-    /// posted. Never sends card data.
+    /// re-reads the PaymentIntent; Adyen is sent the redirect's `redirectResult`, which only
+    /// lets it look the attempt up); only the sandbox answers from what its own challenge
+    /// page posted. Never sends card data.
     pub fn complete(
         &self,
         payment: &PaymentRef<'_>,
@@ -846,6 +869,7 @@ impl Adapter {
             }
             (Adapter::Stripe(_), None) => Call::Done(Authorised::Error),
             (Adapter::Stripe(s), Some(intent)) => Call::Send(s.retrieve(intent)),
+            (Adapter::Adyen(a), _) => a.complete(payment, returned),
         }
     }
 
@@ -853,6 +877,7 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Authorised::Unknown,
             Adapter::Stripe(_) => stripe::parse_complete(result),
+            Adapter::Adyen(_) => adyen::parse_details(result),
         }
     }
 
@@ -866,6 +891,8 @@ impl Adapter {
                 Call::Done(Queried::NotAuthorised)
             }
             (Adapter::Stripe(s), Some(intent)) => Call::Send(s.retrieve(intent)),
+            // No status API: the AUTHORISATION notification resolves it.
+            (Adapter::Adyen(_), _) => Call::Done(adyen::query()),
         }
     }
 
@@ -873,6 +900,7 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Queried::Pending,
             Adapter::Stripe(_) => stripe::parse_query(result),
+            Adapter::Adyen(_) => adyen::query(),
         }
     }
 
@@ -880,8 +908,9 @@ impl Adapter {
     pub fn capture(&self, payment: &PaymentRef<'_>) -> Call<Settled> {
         match (self, payment.provider_id) {
             (Adapter::Sandbox, _) => Call::Done(Settled::Done),
-            (Adapter::Stripe(_), None) => Call::Done(Settled::Refused),
+            (Adapter::Stripe(_) | Adapter::Adyen(_), None) => Call::Done(Settled::Refused),
             (Adapter::Stripe(s), Some(intent)) => Call::Send(s.capture(intent, payment)),
+            (Adapter::Adyen(a), Some(psp)) => Call::Send(a.capture(psp, payment)),
         }
     }
 
@@ -889,6 +918,7 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Settled::Retry,
             Adapter::Stripe(_) => stripe::parse_capture(result),
+            Adapter::Adyen(_) => adyen::parse_modification(result),
         }
     }
 
@@ -897,8 +927,9 @@ impl Adapter {
         match (self, payment.provider_id) {
             (Adapter::Sandbox, _) => Call::Done(Settled::Done),
             // Nothing was ever authorised at the provider: nothing to release.
-            (Adapter::Stripe(_), None) => Call::Done(Settled::Done),
+            (Adapter::Stripe(_) | Adapter::Adyen(_), None) => Call::Done(Settled::Done),
             (Adapter::Stripe(s), Some(intent)) => Call::Send(s.cancel(intent, payment)),
+            (Adapter::Adyen(a), Some(psp)) => Call::Send(a.cancel(psp, payment)),
         }
     }
 
@@ -906,6 +937,7 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Settled::Retry,
             Adapter::Stripe(_) => stripe::parse_cancel(result),
+            Adapter::Adyen(_) => adyen::parse_modification(result),
         }
     }
 
@@ -915,8 +947,9 @@ impl Adapter {
             (Adapter::Sandbox, _) => Call::Done(Refunded::Succeeded {
                 provider_refund_id: None,
             }),
-            (Adapter::Stripe(_), None) => Call::Done(Refunded::Refused),
+            (Adapter::Stripe(_) | Adapter::Adyen(_), None) => Call::Done(Refunded::Refused),
             (Adapter::Stripe(s), Some(intent)) => Call::Send(s.refund(intent, payment, refund)),
+            (Adapter::Adyen(a), Some(psp)) => Call::Send(a.refund(psp, payment, refund)),
         }
     }
 
@@ -924,6 +957,7 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Refunded::Retry,
             Adapter::Stripe(_) => stripe::parse_refund(result),
+            Adapter::Adyen(_) => adyen::parse_refund(result),
         }
     }
 }

@@ -112,10 +112,14 @@ pub fn verify(
             let _ = (secret, inbound);
             Err(Refused::Malformed)
         }
-        super::Credentials::Adyen { .. } => {
-            let _ = (secret, inbound);
-            Err(Refused::Malformed)
-        }
+        super::Credentials::Adyen {
+            merchant_account, ..
+        } => super::adyen::notifications::verify(
+            secret,
+            merchant_account,
+            credentials.live(),
+            inbound.body,
+        ),
     }
 }
 
