@@ -243,10 +243,44 @@ test('3-D Secure is Adyen\'s redirect: the payer comes back with redirectResult,
   assert.deepEqual(calls(after.provider_id).filter((c) => c.includes('/captures')), [`POST /v71/payments/${after.provider_id}/captures`]);
 });
 
-test('3-D Secure failed at the issuer: Adyen refuses (3D Not Authenticated), failed P0010, nothing captured', async () => {
+/**
+ * A POST redirect: the page's form to Adyen, with the action's data, posted as the payer's
+ * browser does; then the answer on the issuer's page, and the way back to the gateway.
+ */
+async function postRedirect(payer, page, button) {
+  const form = /<form method="post" action="([^"]+)" id="provider-form">([\s\S]*?)<\/form>/.exec(page.html);
+  assert.ok(form, `a form to the provider:\n${page.html}`);
+  const unescape = (t) => t.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  const fields = Object.fromEntries([...form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map(([, k, v]) => [unescape(k), unescape(v)]));
+  const action = unescape(form[1]);
+  const challenge = await payer.request(action, { method: 'POST', form: fields });
+  assert.equal(challenge.status, 200, challenge.html);
+  const value = button === 'Complete authentication' ? 'complete' : 'fail';
+  const answer = /<form method="post" action="([^"]+)">/.exec(challenge.html)[1].replace(/&amp;/g, '&');
+  const back = await payer.request(new URL(answer, action).href, { method: 'POST', form: { result: value } });
+  assert.equal(back.status, 303);
+  return { ...(await payer.go(back.location)), fields, action, back };
+}
+
+test('3-D Secure by a POST redirect: the page posts the action\'s data to Adyen, and the return completes it', async () => {
   const p = (await api('/payments', { method: 'POST', body: paymentBody() })).json;
   const payer = new Payer({ base: gateway.url });
   const page = await payer.pay(p._links.next_url.href, '4000000000003220');
+  assert.equal(Payer.continueLink(page.html), undefined, 'a form, not a link');
+  const back = await postRedirect(payer, page, 'Complete authentication');
+  assert.equal(back.action, `${adyen.url}/checkoutshopper/threeDS/redirect`);
+  assert.deepEqual(Object.keys(back.fields).sort(), ['MD', 'PaReq', 'TermUrl']);
+  assert.equal(back.fields.TermUrl, adyen.for(p.payment_id)[0].json.returnUrl);
+  assert.match(back.html, /action="[^"]+\/confirm"/, 'the confirm page');
+  const done = await payer.confirm(back);
+  assert.equal(done.location, 'https://shop.example/return');
+  assert.deepEqual((await payment(p.payment_id)).state, { status: 'success', finished: true });
+});
+
+test('3-D Secure failed at the issuer: Adyen refuses (3D Not Authenticated), failed P0010, nothing captured', async () => {
+  const p = (await api('/payments', { method: 'POST', body: paymentBody() })).json;
+  const payer = new Payer({ base: gateway.url });
+  const page = await payer.pay(p._links.next_url.href, '4212345678901237');
   const back = await payer.authenticate(page, 'Fail authentication');
   assert.equal(back.status, 200);
   assert.match(back.html, /declined/);

@@ -16,10 +16,11 @@
 // of DECLINED, CARD_EXPIRED, NOT_ENOUGH_BALANCE or CVC_DECLINED is refused with that
 // reason and ERROR is an acquirer error, as in Adyen's test environment. Kassa's sandbox
 // numbers work too: 4000000000000002 is refused, 4000000000000119 an acquirer error.
-// 3-D Secure redirect: 4212345678901237 (the card of Adyen's redirect example) and
-// 4000000000003220 answer `RedirectShopper` with a GET `action` to `<fake>/checkoutshopper/
-// threeDS/redirect?token=…`, the issuer's page (no key, may be framed), whose buttons
-// "Complete authentication" and "Fail authentication" post `result=complete|fail` there; it
+// 3-D Secure redirect: 4212345678901237 (the card of Adyen's redirect example) answers
+// `RedirectShopper` with a GET `action` to `<fake>/checkoutshopper/threeDS/redirect?token=…`;
+// 4000000000003220 with a POST `action` there whose `data` (MD, PaReq, TermUrl) the payer's
+// browser posts. Either way that is the issuer's page (no key, may be framed), whose buttons
+// "Complete authentication" and "Fail authentication" post `result=complete|fail`; it
 // answers 303 to the payment's `returnUrl` with `redirectResult` added to its query, which
 // /payments/details turns into Authorised or Refused (11, 3D Not Authenticated).
 // Faults per call: `fake.inject('payments', 'hang')` processes the next /payments but never
@@ -36,7 +37,7 @@ const example = (name) => JSON.parse(JSON.stringify(EXAMPLES[name]));
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const AUTHORISED_CARDS = new Set(['4111111111111111', '5555555555554444']);
-const REDIRECT_CARDS = new Set(['4212345678901237', '4000000000003220']);
+const REDIRECT_CARDS = new Map([['4212345678901237', 'GET'], ['4000000000003220', 'POST']]);
 /** Adyen's test holder names and Kassa's sandbox numbers → [refusalReasonCode, refusalReason]. */
 const REFUSALS = new Map([
   ['DECLINED', ['2', 'Refused']],
@@ -140,19 +141,28 @@ export async function startFakeAdyen({ apiKey, merchantAccount, hmacKey, live = 
       const body = example('post-payments-card-3d-secure-redirect-200');
       body.pspReference = pspReference;
       body.additionalData.merchantReference = params.reference;
-      body.action.url = `${base}/checkoutshopper/threeDS/redirect?token=${token}`;
+      if (REDIRECT_CARDS.get(number) === 'GET') {
+        body.action.url = `${base}/checkoutshopper/threeDS/redirect?token=${token}`;
+      } else {
+        body.action.url = `${base}/checkoutshopper/threeDS/redirect`;
+        body.action.method = 'POST';
+        body.action.data = { MD: token, PaReq: randomBytes(24).toString('base64'), TermUrl: params.returnUrl };
+      }
       return { status: 200, body };
     }
     if (AUTHORISED_CARDS.has(number)) return authorised(params.reference, params.amount, pspReference);
     return refused(params.reference, params.amount, pspReference, ['8', 'Invalid Card Number']);
   }
 
-  /** The payer at the issuer's page (no API key: it is their browser). */
+  /**
+   * The payer at the issuer's page (no API key: it is their browser): arriving by the GET
+   * link or the posted form (its MD names the attempt), then answering it.
+   */
   function challenge(method, token, form) {
-    const attempt = attempts.get(token);
+    const attempt = attempts.get(token ?? form.get('MD'));
     const html = (status, text, headers = {}) => ({ status, html: text, headers });
     if (!attempt) return html(404, '<!doctype html><title>Not found</title><p>No such authentication.</p>');
-    if (method === 'GET') return html(200, redirectPage(attempt));
+    if (method === 'GET' || (method === 'POST' && !form.has('result'))) return html(200, redirectPage(attempt));
     if (method !== 'POST') return html(405, '<!doctype html><title>Method not allowed</title>');
     if (!attempt.result) {
       attempt.result = form.get('result') === 'complete' ? 'authorised' : 'failed';
