@@ -218,14 +218,12 @@ export async function startFakeAdyen({ apiKey, merchantAccount, hmacKey, live = 
 
   function route(method, path, params) {
     if (method !== 'POST') return serviceError('generic-400', { status: 405, message: 'Method not allowed' });
-    if (params.merchantAccount !== undefined && params.merchantAccount !== merchantAccount) return serviceError('generic-403');
-    if (path === '/v71/payments') return pay(params);
+    // /payments/details needs no merchant account (the redirect's result names the payment).
     if (path === '/v71/payments/details') return details(params);
+    if (params.merchantAccount !== merchantAccount) return serviceError('generic-403');
+    if (path === '/v71/payments') return pay(params);
     const m = /^\/v71\/payments\/([^/]+)\/(captures|cancels|refunds)$/.exec(path);
-    if (m) {
-      if (params.merchantAccount !== merchantAccount) return serviceError('generic-403');
-      return modify(m[2], decodeURIComponent(m[1]), params);
-    }
+    if (m) return modify(m[2], decodeURIComponent(m[1]), params);
     return serviceError('generic-400', { status: 404, message: 'Not found' });
   }
 

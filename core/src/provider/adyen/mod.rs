@@ -28,11 +28,12 @@
 //! the modification by the reference it was given) says both which payment and which
 //! refund it is about, inside what Adyen's signature covers.
 //!
-//! Every mutating call carries an `Idempotency-Key` derived from Kassa's ids. Adyen keeps
-//! a key's answer for at least 7 days and does not store transient (5xx) answers, so a
-//! capture, cancel or refund repeated after a lost answer reuses its key and cannot be
-//! done twice; an authorisation's and a 3-D Secure completion's keys name the attempt, as
-//! each attempt is a new request.
+//! Every mutating call carries an `Idempotency-Key` derived from Kassa's ids (at most 64
+//! characters, Adyen's limit; Adyen keeps a key's answer for at least 31 days and tells a
+//! transient error apart, to be retried with the same key). A capture, cancel or refund
+//! repeated after a lost answer reuses its key, so Adyen answers with the first request's
+//! answer instead of doing it twice; an authorisation's and a 3-D Secure completion's keys
+//! name the attempt, as each attempt is a new request.
 //!
 //! Errors: `Refused` is declined (failed P0010) unless the refusal reason is the
 //! acquirer's or issuer's failure (error P0050); `Error` and `Cancelled` are P0050;

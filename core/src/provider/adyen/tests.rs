@@ -136,6 +136,28 @@ fn assert_shaped_like(ours: &Value, theirs: &Value, skip: &[&str]) {
 }
 
 #[test]
+fn idempotency_keys_fit_adyens_64_characters_and_differ_per_operation() {
+    let id = payment_id();
+    let rid = refund_id();
+    let keys = [
+        authorise_key(&id, u64::MAX),
+        details_key(&id, u64::MAX),
+        capture_key(&id),
+        cancel_key(&id),
+        refund_key(&rid),
+    ];
+    for key in &keys {
+        assert!(key.len() <= 64, "{key}");
+    }
+    let mut unique = keys.to_vec();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), keys.len());
+    // Adyen's references are at most 80 characters.
+    assert!(refund_reference(&id, &rid).len() <= 80);
+}
+
+#[test]
 fn endpoints_are_adyens_test_and_live_checkout_or_the_configured_server() {
     assert_eq!(
         checkout_base(None, None),
