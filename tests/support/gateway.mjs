@@ -45,7 +45,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 /**
  * Starts `wrangler dev`. Resolves once `/healthz` answers 200.
  * @param {{stateDir?: string, port?: number, name?: string, logLevel?: string, vars?: Record<string, string>}} opts
- *   `vars` override wrangler.toml's `[vars]` (`--var NAME:VALUE`), e.g. `STRIPE_API_BASE`.
+ *   `vars` override wrangler.toml's `[vars]` (`--var NAME:VALUE`), e.g. `STRIPE_API_BASE`,
+ *   `ADYEN_API_BASE`.
  */
 export async function startGateway(opts = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -58,9 +59,10 @@ export async function startGateway(opts = {}) {
   const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), [
     'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
     '--persist-to', stateDir, '--show-interactive-dev-session=false', '--log-level', opts.logLevel ?? 'info',
-    // Tests never reach a real provider: unless a test points Stripe at its own fake, it is
-    // pointed at a closed loopback port (a call fails at once, nothing leaves the machine).
-    ...Object.entries({ STRIPE_API_BASE: 'http://127.0.0.1:9', ...opts.vars })
+    // Tests never reach a real provider: unless a test points Stripe or Adyen at its own
+    // fake, it is pointed at a closed loopback port (a call fails at once, nothing leaves
+    // the machine).
+    ...Object.entries({ STRIPE_API_BASE: 'http://127.0.0.1:9', ADYEN_API_BASE: 'http://127.0.0.1:9', ...opts.vars })
       .flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ], {
     cwd: ROOT,

@@ -84,13 +84,16 @@ export class Payer {
   static csrf(html) { return /name="csrf" value="([0-9a-f]+)"/.exec(html)?.[1]; }
   static action(html, id) { return new RegExp(`<form method="post" action="([^"]+)"[^>]*${id ? `id="${id}"` : ''}`).exec(html)?.[1]; }
 
-  /** Opens next_url and pays with `number`; returns the final response (redirect to return_url). */
-  async pay(nextUrl, number, { confirm = true } = {}) {
+  /**
+   * Opens next_url and pays with `number` (as `name`, the name on the card); returns the
+   * final response (redirect to return_url).
+   */
+  async pay(nextUrl, number, { confirm = true, name = 'Mx Test Payer' } = {}) {
     const form = await this.go(nextUrl);
     const action = /action="([^"]+\/card)"/.exec(form.html)[1];
     const page = await this.go(action, {
       method: 'POST',
-      form: { csrf: Payer.csrf(form.html), 'card-no': number, 'expiry-date': '12/30', cvc: number.startsWith('37') ? '1234' : '123', 'cardholder-name': 'Mx Test Payer' },
+      form: { csrf: Payer.csrf(form.html), 'card-no': number, 'expiry-date': '12/30', cvc: number.startsWith('37') ? '1234' : '123', 'cardholder-name': name },
     });
     if (!confirm || !/action="([^"]+\/confirm)"/.test(page.html)) return page;
     return this.confirm(page);

@@ -18,6 +18,7 @@
 //! [`Adapter`] (and in [`crate::account::ProviderKind`] and [`Credentials`]). Nothing else
 //! changes.
 
+pub mod adyen;
 pub mod form;
 pub mod notification;
 pub mod sandbox;
@@ -90,7 +91,8 @@ pub struct HttpRequest {
     pub method: HttpMethod,
     pub url: String,
     pub headers: Vec<(String, String)>,
-    /// `application/x-www-form-urlencoded` text, for POSTs.
+    /// The body of a POST, in the type its `Content-Type` header names (Stripe's form
+    /// encoding, Adyen's JSON).
     pub body: Option<String>,
 }
 
@@ -743,6 +745,7 @@ pub struct CallFor<'a> {
 pub enum Adapter {
     Sandbox,
     Stripe(stripe::Stripe),
+    Adyen(adyen::Adyen),
 }
 
 impl Adapter {
@@ -791,6 +794,20 @@ impl Adapter {
                 )),
                 Some(_) | None => Err(AdapterError::MissingCredentials),
             },
+            "adyen" => match credentials {
+                Some(Credentials::Adyen {
+                    api_key,
+                    merchant_account,
+                    live_url_prefix,
+                    ..
+                }) => Ok(Adapter::Adyen(adyen::Adyen::new(
+                    api_key,
+                    merchant_account,
+                    live_url_prefix.as_deref(),
+                    endpoints.adyen_api_base.as_deref(),
+                ))),
+                Some(_) | None => Err(AdapterError::MissingCredentials),
+            },
             _ => Err(AdapterError::UnknownProvider),
         }
     }
@@ -798,7 +815,10 @@ impl Adapter {
     /// Creates what the authorisation will be made on, before card data is sent.
     pub fn prepare(&self, payment: &PaymentRef<'_>) -> Call<Prepared> {
         match self {
-            Adapter::Sandbox => Call::Done(Prepared::Ready { provider_id: None }),
+            // Adyen authorises in one call: nothing to create first.
+            Adapter::Sandbox | Adapter::Adyen(_) => {
+                Call::Done(Prepared::Ready { provider_id: None })
+            }
             Adapter::Stripe(s) => Call::Send(s.create_intent(payment)),
         }
     }
@@ -809,7 +829,7 @@ impl Adapter {
 
     pub fn parse_prepare(&self, result: &HttpResult) -> Prepared {
         match self {
-            Adapter::Sandbox => Prepared::Failed,
+            Adapter::Sandbox | Adapter::Adyen(_) => Prepared::Failed,
             Adapter::Stripe(_) => stripe::parse_create_intent(result),
         }
     }
@@ -822,6 +842,7 @@ impl Adapter {
                 Some(intent) => Call::Send(s.confirm(intent, payment, card)),
                 None => Call::Done(Authorised::Error),
             },
+            Adapter::Adyen(a) => Call::Send(a.payment(payment, card)),
         }
     }
 
@@ -829,12 +850,14 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Authorised::Unknown,
             Adapter::Stripe(_) => stripe::parse_confirm(result),
+            Adapter::Adyen(_) => adyen::parse_payment(result),
         }
     }
 
     /// Turns the payer's return from 3-D Secure into an outcome: asks the provider (Stripe
-    /// re-reads the PaymentIntent); only the sandbox answers from what its own challenge page
-    /// posted. Never sends card data.
+    /// re-reads the PaymentIntent; Adyen is sent the redirect's `redirectResult`, which only
+    /// lets it look the attempt up); only the sandbox answers from what its own challenge
+    /// page posted. Never sends card data.
     pub fn complete(
         &self,
         payment: &PaymentRef<'_>,
@@ -847,6 +870,7 @@ impl Adapter {
             }
             (Adapter::Stripe(_), None) => Call::Done(Authorised::Error),
             (Adapter::Stripe(s), Some(intent)) => Call::Send(s.retrieve(intent)),
+            (Adapter::Adyen(a), _) => a.complete(payment, returned),
         }
     }
 
@@ -854,6 +878,7 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Authorised::Unknown,
             Adapter::Stripe(_) => stripe::parse_complete(result),
+            Adapter::Adyen(_) => adyen::parse_details(result),
         }
     }
 
@@ -867,6 +892,8 @@ impl Adapter {
                 Call::Done(Queried::NotAuthorised)
             }
             (Adapter::Stripe(s), Some(intent)) => Call::Send(s.retrieve(intent)),
+            // No status API: the AUTHORISATION notification resolves it.
+            (Adapter::Adyen(_), _) => Call::Done(adyen::query()),
         }
     }
 
@@ -874,6 +901,7 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Queried::Pending,
             Adapter::Stripe(_) => stripe::parse_query(result),
+            Adapter::Adyen(_) => adyen::query(),
         }
     }
 
@@ -881,8 +909,9 @@ impl Adapter {
     pub fn capture(&self, payment: &PaymentRef<'_>) -> Call<Settled> {
         match (self, payment.provider_id) {
             (Adapter::Sandbox, _) => Call::Done(Settled::Done),
-            (Adapter::Stripe(_), None) => Call::Done(Settled::Refused),
+            (Adapter::Stripe(_) | Adapter::Adyen(_), None) => Call::Done(Settled::Refused),
             (Adapter::Stripe(s), Some(intent)) => Call::Send(s.capture(intent, payment)),
+            (Adapter::Adyen(a), Some(psp)) => Call::Send(a.capture(psp, payment)),
         }
     }
 
@@ -890,6 +919,7 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Settled::Retry,
             Adapter::Stripe(_) => stripe::parse_capture(result),
+            Adapter::Adyen(_) => adyen::parse_modification(result),
         }
     }
 
@@ -898,8 +928,9 @@ impl Adapter {
         match (self, payment.provider_id) {
             (Adapter::Sandbox, _) => Call::Done(Settled::Done),
             // Nothing was ever authorised at the provider: nothing to release.
-            (Adapter::Stripe(_), None) => Call::Done(Settled::Done),
+            (Adapter::Stripe(_) | Adapter::Adyen(_), None) => Call::Done(Settled::Done),
             (Adapter::Stripe(s), Some(intent)) => Call::Send(s.cancel(intent, payment)),
+            (Adapter::Adyen(a), Some(psp)) => Call::Send(a.cancel(psp, payment)),
         }
     }
 
@@ -907,6 +938,7 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Settled::Retry,
             Adapter::Stripe(_) => stripe::parse_cancel(result),
+            Adapter::Adyen(_) => adyen::parse_modification(result),
         }
     }
 
@@ -916,8 +948,9 @@ impl Adapter {
             (Adapter::Sandbox, _) => Call::Done(Refunded::Succeeded {
                 provider_refund_id: None,
             }),
-            (Adapter::Stripe(_), None) => Call::Done(Refunded::Refused),
+            (Adapter::Stripe(_) | Adapter::Adyen(_), None) => Call::Done(Refunded::Refused),
             (Adapter::Stripe(s), Some(intent)) => Call::Send(s.refund(intent, payment, refund)),
+            (Adapter::Adyen(a), Some(psp)) => Call::Send(a.refund(psp, payment, refund)),
         }
     }
 
@@ -925,6 +958,7 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Refunded::Retry,
             Adapter::Stripe(_) => stripe::parse_refund(result),
+            Adapter::Adyen(_) => adyen::parse_refund(result),
         }
     }
 }

@@ -107,12 +107,16 @@ pub fn verify(
         return Err(Refused::NoSecret);
     };
     match credentials {
-        // Filled in by the providers' own modules.
+        // Each provider's own module verifies and reads its notifications.
         super::Credentials::Stripe { .. } => super::stripe_webhook::verify(secret, inbound),
-        super::Credentials::Adyen { .. } => {
-            let _ = (secret, inbound);
-            Err(Refused::Malformed)
-        }
+        super::Credentials::Adyen {
+            merchant_account, ..
+        } => super::adyen::notifications::verify(
+            secret,
+            merchant_account,
+            credentials.live(),
+            inbound.body,
+        ),
     }
 }
 

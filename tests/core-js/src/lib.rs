@@ -59,6 +59,35 @@ pub fn verify_pay_signature(secret: &str, body: &[u8], header: &str) -> bool {
     sig::verify_pay_signature(secret, body, header)
 }
 
+/// Adyen's `hmacSignature` (base64 HMAC-SHA256 under the hex key) of a notification
+/// item's signed string; `undefined` for a key that is not hex.
+#[wasm_bindgen]
+pub fn adyen_hmac(hex_key: &str, data: &str) -> Option<String> {
+    kassa_core::provider::adyen::notifications::sign(hex_key, data)
+}
+
+/// The signed string of one `NotificationRequestItem` (JSON); `undefined` when a signed
+/// field has a type Adyen never sends.
+#[wasm_bindgen]
+pub fn adyen_signing_string(item_json: &str) -> Option<String> {
+    let item: serde_json::Value = serde_json::from_str(item_json).ok()?;
+    kassa_core::provider::adyen::notifications::signing_string(item.as_object()?)
+}
+
+/// Verifies an Adyen notification body: the ids of the notifications it carries, or the
+/// refusal (`Signature`, `Malformed`, `NoSecret`) thrown.
+#[wasm_bindgen]
+pub fn adyen_verify(
+    hex_key: &str,
+    merchant_account: &str,
+    live: bool,
+    body: &[u8],
+) -> Result<Vec<String>, JsValue> {
+    kassa_core::provider::adyen::notifications::verify(hex_key, merchant_account, live, body)
+        .map(|items| items.into_iter().map(|n| n.id).collect())
+        .map_err(js_err)
+}
+
 /// The Standard Webhooks `webhook-signature` value: one `v1` entry per `whsec_` secret
 /// (space-separated), plus a `v1a` entry when a 32-byte ed25519 seed is given.
 #[wasm_bindgen]
