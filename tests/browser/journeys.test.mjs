@@ -68,6 +68,9 @@ before(async () => {
   adyen = await startFakeAdyen({
     apiKey: ADYEN.api_key, merchantAccount: ADYEN.merchant_account, hmacKey: ADYEN.hmac_key,
     autoNotify: () => `${gateway.url}/providers/adyen/${adyenAccount().id}/notifications`,
+    // Everything Adyen notifies, authorisations too: they reach the gateway while it is still
+    // handling the answer they follow.
+    autoNotifyEvents: ['AUTHORISATION', 'CAPTURE', 'CANCELLATION', 'REFUND'],
   });
   gateway = await startGateway({ name: 'gateway-browser-journeys', vars: { STRIPE_API_BASE: stripe.url, ADYEN_API_BASE: adyen.url } });
   for (const p of providers) {

@@ -113,6 +113,9 @@ before(async () => {
   adyen = await startFakeAdyen({
     apiKey: ADYEN.api_key, merchantAccount: ADYEN.merchant_account, hmacKey: ADYEN.hmac_key,
     autoNotify: () => `${gateway.url}/providers/adyen/${adyenAccount().id}/notifications`,
+    // Everything Adyen notifies, authorisations too: they reach the gateway while it is still
+    // handling the answer they follow.
+    autoNotifyEvents: ['AUTHORISATION', 'CAPTURE', 'CANCELLATION', 'REFUND'],
   });
   gateway = await startGateway({ name: 'gateway-journeys', vars: { STRIPE_API_BASE: stripe.url, ADYEN_API_BASE: adyen.url } });
   for (const p of providers) {
@@ -284,3 +287,14 @@ for (const p of providers) {
     p.providerId(res.json);
   });
 }
+
+test('adyen: every notification the fake Adyen sent by itself was accepted, at its first attempt', () => {
+  assert.ok(adyen.autoNotified.some((n) => n.eventCode === 'AUTHORISATION'), 'authorisations were notified');
+  for (const code of ['CAPTURE', 'CANCELLATION', 'REFUND']) assert.ok(adyen.autoNotified.some((n) => n.eventCode === code), code);
+  assert.deepEqual(adyen.autoNotified.filter((n) => n.status !== 200 || n.attempt !== 1), []);
+});
+
+test('no card number the journeys typed is in the gateway\'s log', () => {
+  const log = gateway.log();
+  for (const p of providers) for (const n of [p.card.number, p.declined, p.challenge]) assert.ok(!log.includes(n), `${p.name} ${n}`);
+});

@@ -27,9 +27,10 @@
 // answers; `fake.inject('captures', 500)` answers the next capture 500 without doing it.
 // Notifications are only queued (`outbox`, sent by `fake.notify`) unless `autoNotify` names
 // where to send them (a URL, or a function returning one, since the account's URL is known
-// only once the gateway runs): then each capture, cancel and refund's notification is posted
-// there once its answer has been sent, as Adyen does, and sent again (up to 5 times) until
-// it is accepted; `fake.autoNotified` records each attempt.
+// only once the gateway runs): then each capture, cancel and refund's notification (and, with
+// `autoNotifyEvents`, AUTHORISATION's) is posted there once the call's answer has been sent,
+// as Adyen does, and sent again (up to 5 times) until accepted; `fake.autoNotified` records
+// each attempt.
 import { createServer } from 'node:http';
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -89,12 +90,14 @@ ${body}
 
 /**
  * @param {{apiKey: string, merchantAccount: string, hmacKey: string, live?: boolean,
- *   autoNotify?: string | (() => string)}} opts
+ *   autoNotify?: string | (() => string), autoNotifyEvents?: string[]}} opts
  *   the web service user's key, the merchant account it acts for, the HMAC key of the
- *   account's standard notifications, and where to send modifications' notifications by
- *   itself (none: tests send them with `notify`).
+ *   account's standard notifications, where to send notifications by itself (none: tests
+ *   send them with `notify`) and which (modifications' unless told: AUTHORISATION too).
  */
-export async function startFakeAdyen({ apiKey, merchantAccount, hmacKey, live = false, autoNotify }) {
+export async function startFakeAdyen({
+  apiKey, merchantAccount, hmacKey, live = false, autoNotify, autoNotifyEvents = ['CAPTURE', 'CANCELLATION', 'REFUND'],
+}) {
   const requests = [];
   const payments = new Map(); // pspReference → { reference, amount, status, modifications }
   const attempts = new Map(); // redirect token → the 3-D Secure attempt
@@ -219,11 +222,11 @@ export async function startFakeAdyen({ apiKey, merchantAccount, hmacKey, live = 
     if (ok && kind === 'captures') payment.status = 'captured';
     if (ok && kind === 'cancels') payment.status = 'cancelled';
     payment.modifications.push({ kind, pspReference, reference: params.reference, amount: params.amount, ok });
-    const item = queue(eventCode, ok, {
+    queue(eventCode, ok, {
       pspReference, originalReference: paymentPsp, merchantReference: params.reference,
       amount: params.amount ?? payment.amount,
     });
-    return { status: 201, body, notify: autoNotify ? [item] : undefined };
+    return { status: 201, body };
   }
 
   function route(method, path, params) {
@@ -266,11 +269,18 @@ export async function startFakeAdyen({ apiKey, merchantAccount, hmacKey, live = 
       if (key && idempotent.has(key)) return send(idempotent.get(key));
       const fault = faults[operationOf(url.pathname)]?.shift();
       if (typeof fault === 'number') return send(serviceError('generic-500', { status: fault })); // not stored
+      const queued = outbox.length;
       const answer = route(req.method, url.pathname, params);
+      const toNotify = autoNotify ? outbox.slice(queued).filter((i) => autoNotifyEvents.includes(i.eventCode)) : [];
       if (key && answer.status < 500) idempotent.set(key, answer);
-      if (fault === 'hang') { hanging.add(res); return undefined; } // processed, never answered
-      // Adyen decides after answering: its notification follows the answer.
-      if (answer.notify) res.on('finish', () => { deliverByItself(answer.notify); });
+      // Adyen decides after answering: its notification follows the answer (or, when the
+      // answer is lost, comes all the same).
+      if (fault === 'hang') { // processed, never answered
+        hanging.add(res);
+        if (toNotify.length) deliverByItself(toNotify);
+        return undefined;
+      }
+      if (toNotify.length) res.on('finish', () => { deliverByItself(toNotify); });
       return send(answer);
     });
   });
