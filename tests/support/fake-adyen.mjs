@@ -25,6 +25,12 @@
 // /payments/details turns into Authorised or Refused (11, 3D Not Authenticated).
 // Faults per call: `fake.inject('payments', 'hang')` processes the next /payments but never
 // answers; `fake.inject('captures', 500)` answers the next capture 500 without doing it.
+// Notifications are only queued (`outbox`, sent by `fake.notify`) unless `autoNotify` names
+// where to send them (a URL, or a function returning one, since the account's URL is known
+// only once the gateway runs): then each capture, cancel and refund's notification (and, with
+// `autoNotifyEvents`, AUTHORISATION's) is posted there once the call's answer has been sent,
+// as Adyen does, and sent again (up to 5 times) until accepted; `fake.autoNotified` records
+// each attempt.
 import { createServer } from 'node:http';
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -83,11 +89,15 @@ ${body}
 }
 
 /**
- * @param {{apiKey: string, merchantAccount: string, hmacKey: string, live?: boolean}} opts
- *   the web service user's key, the merchant account it acts for, and the HMAC key of the
- *   account's standard notifications.
+ * @param {{apiKey: string, merchantAccount: string, hmacKey: string, live?: boolean,
+ *   autoNotify?: string | (() => string), autoNotifyEvents?: string[]}} opts
+ *   the web service user's key, the merchant account it acts for, the HMAC key of the
+ *   account's standard notifications, where to send notifications by itself (none: tests
+ *   send them with `notify`) and which (modifications' unless told: AUTHORISATION too).
  */
-export async function startFakeAdyen({ apiKey, merchantAccount, hmacKey, live = false }) {
+export async function startFakeAdyen({
+  apiKey, merchantAccount, hmacKey, live = false, autoNotify, autoNotifyEvents = ['CAPTURE', 'CANCELLATION', 'REFUND'],
+}) {
   const requests = [];
   const payments = new Map(); // pspReference → { reference, amount, status, modifications }
   const attempts = new Map(); // redirect token → the 3-D Secure attempt
@@ -96,15 +106,18 @@ export async function startFakeAdyen({ apiKey, merchantAccount, hmacKey, live = 
   const outbox = []; // notification items waiting to be sent
   const faults = { payments: [], details: [], captures: [], cancels: [], refunds: [] };
   const hanging = new Set();
+  const autoNotified = []; // { eventCode, pspReference, attempt, status } per automatic delivery
   let seq = 0;
   let base = null;
   const psp = () => `F${String(++seq).padStart(15, '0')}`;
 
   function queue(eventCode, success, fields) {
-    outbox.push({
+    const item = {
       eventCode, success: String(success), merchantAccountCode: merchantAccount,
       eventDate: new Date().toISOString(), paymentMethod: 'visa', ...fields,
-    });
+    };
+    outbox.push(item);
+    return item;
   }
 
   function authorised(reference, amount, pspReference) {
@@ -256,14 +269,40 @@ export async function startFakeAdyen({ apiKey, merchantAccount, hmacKey, live = 
       if (key && idempotent.has(key)) return send(idempotent.get(key));
       const fault = faults[operationOf(url.pathname)]?.shift();
       if (typeof fault === 'number') return send(serviceError('generic-500', { status: fault })); // not stored
+      const queued = outbox.length;
       const answer = route(req.method, url.pathname, params);
+      const toNotify = autoNotify ? outbox.slice(queued).filter((i) => autoNotifyEvents.includes(i.eventCode)) : [];
       if (key && answer.status < 500) idempotent.set(key, answer);
-      if (fault === 'hang') { hanging.add(res); return undefined; } // processed, never answered
+      // Adyen decides after answering: its notification follows the answer (or, when the
+      // answer is lost, comes all the same).
+      if (fault === 'hang') { // processed, never answered
+        hanging.add(res);
+        if (toNotify.length) deliverByItself(toNotify);
+        return undefined;
+      }
+      if (toNotify.length) res.on('finish', () => { deliverByItself(toNotify); });
       return send(answer);
     });
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   base = `http://127.0.0.1:${server.address().port}`;
+
+  async function post(url, items, opts = {}) {
+    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body(items, opts) });
+    return { status: res.status, text: await res.text() };
+  }
+
+  /** Sends `items` to the `autoNotify` URL until accepted, as Adyen retries what it could not deliver. */
+  async function deliverByItself(items) {
+    const url = typeof autoNotify === 'function' ? autoNotify() : autoNotify;
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      let status;
+      try { status = (await post(url, items)).status; } catch { status = 'unreachable'; }
+      for (const i of items) autoNotified.push({ eventCode: i.eventCode, pspReference: i.pspReference, merchantReference: i.merchantReference, attempt, status });
+      if (status === 200) return;
+      await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+  }
 
   /** A notification body of `items`, each signed (unless `signed: false`) with `key`. */
   function body(items, { key = hmacKey, signed = true, liveClaim = live } = {}) {
@@ -283,6 +322,7 @@ export async function startFakeAdyen({ apiKey, merchantAccount, hmacKey, live = 
     requests,
     payments,
     outbox,
+    autoNotified,
     /** Makes the next call of `operation` (payments, details, captures, cancels, refunds) fail: 'hang' or an HTTP status. */
     inject(operation, fault) { faults[operation].push(fault); },
     /** The API requests (with a key) for one merchant reference or pspReference, in order. */
@@ -295,10 +335,7 @@ export async function startFakeAdyen({ apiKey, merchantAccount, hmacKey, live = 
     },
     body,
     /** Posts a notification of `items` to `url` as Adyen does; resolves to its answer. */
-    async notify(url, items, opts = {}) {
-      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body(items, opts) });
-      return { status: res.status, text: await res.text() };
-    },
+    notify: post,
     async close() {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
