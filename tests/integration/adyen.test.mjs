@@ -7,7 +7,9 @@
 // P0050, that 3-D Secure is Adyen's redirect and completes through /payments/details with the
 // redirectResult the payer brings back, that captures, cancels and refunds answered
 // "received" leave the payment (or refund) waiting for Adyen's notification, and that an
-// authorisation whose answer was lost stays unknown (Adyen has no status API). The
+// authorisation whose answer was lost stays unknown (Adyen has no status API) until its
+// notification, or, where none comes, is given up by the alarm's second query with one
+// standalone cancel (POST /cancels by Kassa's reference), the card page open again. The
 // notifications themselves go to the inbound endpoint (`POST /providers/adyen/{account}/
 // notifications`); where this build has none, those steps are skipped, said so in the output.
 import { test, before, after } from 'node:test';
@@ -368,4 +370,48 @@ test('an authorisation whose answer is lost stays started (Adyen has no status A
     return now.state.status === 'submitted' && now;
   }, 'the AUTHORISATION notification');
   assert.equal(resolved.provider_id, psp);
+});
+
+test('a lost authorisation that no notification resolves is given up: one standalone cancel, the card page again, a late AUTHORISATION ignored', async (t) => {
+  const p = (await api('/payments', { method: 'POST', body: paymentBody() })).json;
+  adyen.inject('payments', 'hang');
+  const payer = new Payer({ base: gateway.url });
+  const page = await payer.pay(p._links.next_url.href, '4111111111111111', { confirm: false });
+  assert.match(page.html, /being processed/);
+  const psp = [...adyen.payments].find(([, v]) => v.reference === p.payment_id)?.[0];
+  assert.ok(psp, 'Adyen authorised it');
+  const paymentPage = `/pay/${account.id}/${p.payment_id}`;
+  const cardForm = (html) => /action="[^"]+\/card"/.test(html);
+  assert.ok(!cardForm((await payer.go(paymentPage)).html), 'no card form while the authorisation is in doubt');
+
+  // No notification is delivered: the alarm's first query waits, its second gives up.
+  await eventually(async () => cardForm((await payer.go(paymentPage)).html), 'the give-up and the card page again');
+  const cancels = adyen.requests.filter((r) => r.path === '/v71/cancels' && r.json?.paymentReference === p.payment_id);
+  assert.equal(cancels.length, 1, 'exactly one standalone cancel');
+  const [cancel] = cancels;
+  assert.equal(cancel.headers['x-api-key'], API_KEY);
+  assert.match(cancel.headers['idempotency-key'], new RegExp(`^kassa-${p.payment_id}-giveup-\\d+$`));
+  assert.deepEqual(cancel.json, { merchantAccount: MERCHANT, paymentReference: p.payment_id, reference: p.payment_id });
+  assert.equal(adyen.payments.get(psp).status, 'cancelled', 'the hold Adyen made is cancelled');
+  assert.deepEqual(adyen.standaloneCancels.filter((c) => c.paymentReference === p.payment_id).map((c) => c.cancelled), [[psp]]);
+  assert.deepEqual(calls(p.payment_id), ['POST /v71/payments', 'POST /v71/cancels'], 'the card is never sent again');
+  assert.deepEqual((await payment(p.payment_id)).state, { status: 'started', finished: false });
+
+  if (!skipWithoutInbound(t)) {
+    // Adyen's AUTHORISATION notification, late (and the TECHNICAL_CANCEL): nothing is in
+    // flight any more, so neither changes the payment.
+    await deliver(p.payment_id);
+    const after = await payment(p.payment_id);
+    assert.deepEqual(after.state, { status: 'started', finished: false });
+    assert.equal(after.provider_id ?? null, null);
+    assert.ok(cardForm((await payer.go(paymentPage)).html), 'still the card page');
+  }
+
+  // The payer tries again on the same page and pays; still one standalone cancel.
+  const done = await payer.pay(paymentPage, '5555555555554444');
+  assert.equal(done.location, 'https://shop.example/return');
+  const paid = await payment(p.payment_id);
+  assert.deepEqual(paid.state, { status: 'success', finished: true });
+  assert.notEqual(paid.provider_id, psp);
+  assert.equal(adyen.requests.filter((r) => r.path === '/v71/cancels' && r.json?.paymentReference === p.payment_id).length, 1);
 });

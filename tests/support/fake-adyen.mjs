@@ -1,5 +1,6 @@
 // A local HTTP server that speaks Adyen's Checkout API (v71) for the calls Kassa's Adyen
-// adapter makes (POST /payments, /payments/details, /payments/{psp}/captures|cancels|refunds),
+// adapter makes (POST /payments, /payments/details, /payments/{psp}/captures|cancels|refunds,
+// and the standalone POST /cancels by merchant reference),
 // with answers built from the examples of Adyen's OpenAPI document
 // (tests/fixtures/adyen-checkout-examples.json), and that sends Adyen's standard
 // notifications, signed with the account's HMAC key by Node's own crypto (an implementation
@@ -8,7 +9,10 @@
 // Rules it keeps, as Adyen does: the `X-API-Key` must be one it knows (else 401) and the
 // `merchantAccount` the key's (else 403); an `Idempotency-Key` replays the first answer for
 // the same key (5xx answers are not stored); captures, cancels and refunds are answered
-// `received` (201) and their outcome is queued as a notification; every request is recorded
+// `received` (201) and their outcome is queued as a notification; a standalone cancel
+// cancels the authorised payments with its `paymentReference` (none may exist: the
+// authorisation it gives up on may never have been made), is answered `received` and
+// queues a TECHNICAL_CANCEL notification (`fake.standaloneCancels` records each); every request is recorded
 // so tests can check exactly what was sent (the payer's visits to the redirect page too,
 // without a key).
 //
@@ -104,7 +108,8 @@ export async function startFakeAdyen({
   const results = new Map(); // redirectResult → the attempt
   const idempotent = new Map();
   const outbox = []; // notification items waiting to be sent
-  const faults = { payments: [], details: [], captures: [], cancels: [], refunds: [] };
+  const faults = { payments: [], details: [], captures: [], cancels: [], refunds: [], 'standalone-cancels': [] };
+  const standaloneCancels = []; // { paymentReference, reference, cancelled: [pspReference] }
   const hanging = new Set();
   const autoNotified = []; // { eventCode, pspReference, attempt, status } per automatic delivery
   let seq = 0;
@@ -229,12 +234,35 @@ export async function startFakeAdyen({
     return { status: 201, body };
   }
 
+  /** POST /cancels: cancels by the merchant's reference for the payment, as Adyen does. */
+  function standaloneCancel(params) {
+    if (!params.paymentReference) {
+      return serviceError('generic-422', { errorCode: '14_0', message: 'Required field missing' });
+    }
+    const cancelled = [];
+    for (const [pspReference, payment] of payments) {
+      if (payment.reference !== params.paymentReference || payment.status !== 'authorised') continue;
+      payment.status = 'cancelled';
+      payment.modifications.push({ kind: 'standalone-cancels', reference: params.reference, ok: true });
+      cancelled.push(pspReference);
+    }
+    standaloneCancels.push({ paymentReference: params.paymentReference, reference: params.reference, cancelled });
+    const pspReference = psp();
+    queue('TECHNICAL_CANCEL', cancelled.length > 0, {
+      pspReference, originalReference: cancelled[0], merchantReference: params.paymentReference,
+    });
+    const body = example('post-cancels-cancel-with-own-reference-201');
+    Object.assign(body, { merchantAccount, paymentReference: params.paymentReference, reference: params.reference, pspReference });
+    return { status: 201, body };
+  }
+
   function route(method, path, params) {
     if (method !== 'POST') return serviceError('generic-400', { status: 405, message: 'Method not allowed' });
     // /payments/details needs no merchant account (the redirect's result names the payment).
     if (path === '/v71/payments/details') return details(params);
     if (params.merchantAccount !== merchantAccount) return serviceError('generic-403');
     if (path === '/v71/payments') return pay(params);
+    if (path === '/v71/cancels') return standaloneCancel(params);
     const m = /^\/v71\/payments\/([^/]+)\/(captures|cancels|refunds)$/.exec(path);
     if (m) return modify(m[2], decodeURIComponent(m[1]), params);
     return serviceError('generic-400', { status: 404, message: 'Not found' });
@@ -242,7 +270,8 @@ export async function startFakeAdyen({
 
   const operationOf = (path) => (path === '/v71/payments' ? 'payments'
     : path === '/v71/payments/details' ? 'details'
-      : /\/(captures|cancels|refunds)$/.exec(path)?.[1]);
+      : path === '/v71/cancels' ? 'standalone-cancels'
+        : /\/(captures|cancels|refunds)$/.exec(path)?.[1]);
 
   const server = createServer((req, res) => {
     let raw = '';
@@ -323,7 +352,8 @@ export async function startFakeAdyen({
     payments,
     outbox,
     autoNotified,
-    /** Makes the next call of `operation` (payments, details, captures, cancels, refunds) fail: 'hang' or an HTTP status. */
+    standaloneCancels,
+    /** Makes the next call of `operation` (payments, details, captures, cancels, refunds, standalone-cancels) fail: 'hang' or an HTTP status. */
     inject(operation, fault) { faults[operation].push(fault); },
     /** The API requests (with a key) for one merchant reference or pspReference, in order. */
     for(ref) {

@@ -252,6 +252,11 @@ pub struct PaymentRef<'a> {
     /// The provider's id for the payment, once there is one.
     pub provider_id: Option<&'a str>,
     pub attempt: u64,
+    /// The payment's last event number when the call is made. It stays put while an
+    /// authorisation is in doubt (a query that learns nothing records nothing), so it names
+    /// that authorisation: Adyen's give-up cancel repeated after a lost answer reuses its
+    /// key, and a later authorisation in doubt gets a new one.
+    pub sequence: u64,
     /// Where the payer's browser comes back to after 3-D Secure (the gateway's return
     /// page for this payment), for authorisations.
     pub return_to: Option<&'a str>,
@@ -883,7 +888,8 @@ impl Adapter {
     }
 
     /// Asks what became of an authorisation in flight or in doubt. Never re-sends card
-    /// data.
+    /// data. `payment.attempt` is how many times the job has asked already (Stripe's
+    /// query does not depend on it; Adyen's gives up after a few, see [`adyen`]).
     pub fn query(&self, payment: &PaymentRef<'_>) -> Call<Queried> {
         match (self, payment.provider_id) {
             // The sandbox answers within the request that asked, so an attempt it has no
@@ -892,8 +898,9 @@ impl Adapter {
                 Call::Done(Queried::NotAuthorised)
             }
             (Adapter::Stripe(s), Some(intent)) => Call::Send(s.retrieve(intent)),
-            // No status API: the AUTHORISATION notification resolves it.
-            (Adapter::Adyen(_), _) => Call::Done(adyen::query()),
+            // No status API: the AUTHORISATION notification resolves it, or after a few
+            // rounds a standalone cancel gives it up.
+            (Adapter::Adyen(a), _) => a.query(payment),
         }
     }
 
@@ -901,7 +908,7 @@ impl Adapter {
         match self {
             Adapter::Sandbox => Queried::Pending,
             Adapter::Stripe(_) => stripe::parse_query(result),
-            Adapter::Adyen(_) => adyen::query(),
+            Adapter::Adyen(_) => adyen::parse_query(result),
         }
     }
 

@@ -236,6 +236,7 @@ mod tests {
             reference: "r",
             provider_id: None,
             attempt: 1,
+            sequence: 3,
             return_to: None,
         }
     }

@@ -101,6 +101,7 @@ fn payment_ref(provider_id: Option<&str>, attempt: u64) -> PaymentRef<'_> {
         reference: "INV-1",
         provider_id,
         attempt,
+        sequence: 3,
         return_to: None,
     }
 }
@@ -373,6 +374,11 @@ fn query_capture_cancel_and_refund_requests() {
     );
     assert_eq!(q.body, None);
     assert_eq!(q.header("Idempotency-Key"), None);
+    // However many times the job has asked, the query is the same read (only Adyen's,
+    // having no status API, changes with the attempt).
+    for attempt in [1, 2, 9] {
+        assert_eq!(sent(s.query(&payment_ref(Some(PI), attempt))), q);
+    }
 
     let c = sent(s.capture(&payment_ref(Some(PI), 2)));
     assert_eq!(

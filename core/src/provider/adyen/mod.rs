@@ -17,8 +17,15 @@
 //!
 //! Adyen has no status API for a payment. An authorisation whose answer was lost (a
 //! timeout, a 5xx, `Received` or `Pending`) stays unknown until Adyen's AUTHORISATION
-//! notification says what happened, so the status query answers "pending" without a
-//! request ([`notifications`]).
+//! notification says what happened ([`notifications`]), so the status query first answers
+//! "pending" without a request. Where no notification arrives, the query gives up
+//! ([`GIVE_UP_AT_QUERY`]): it sends a standalone cancel (`POST /cancels`, by the merchant
+//! reference the authorisation was sent with, as there is no pspReference to cancel by),
+//! which cancels the authorisation if Adyen made one. Once Adyen has `received` it nothing
+//! can be held any more, so the query answers "not authorised": the payer is back on the
+//! card page (or expiry proceeds), and an AUTHORISATION notification arriving later finds
+//! nothing in flight and changes nothing. Anything but `received` asks again later. Its
+//! outcome comes as a TECHNICAL_CANCEL notification, which Kassa has no need to act on.
 //!
 //! Captures, cancels and refunds (`/payments/{pspReference}/captures|cancels|refunds`) are
 //! only ever answered `received`: the outcome comes later in a notification (CAPTURE,
@@ -91,6 +98,28 @@ pub fn capture_key(payment_id: &str) -> String {
 pub fn cancel_key(payment_id: &str) -> String {
     format!("kassa-{payment_id}-cancel")
 }
+/// The give-up cancel's key names the authorisation in doubt by the payment's event number
+/// ([`PaymentRef::sequence`]): repeated after a lost answer it is the same request, and
+/// the next authorisation of the payment that is lost gets a cancel of its own (with one
+/// key for all, Adyen would answer the second with the first's answer and cancel nothing).
+pub fn give_up_key(payment_id: &str, sequence: u64) -> String {
+    format!("kassa-{payment_id}-giveup-{sequence}")
+}
+
+/// The status query (numbered from 0 by the job's attempts) that gives up on an
+/// authorisation in doubt instead of waiting for its notification: the second.
+///
+/// The first query comes 30 s after the authorisation's 10 s timeout (or after the job's
+/// lease, if the invocation died), the second 30 s later (`retry_delay_ms`): about 70 s
+/// after the card was sent. Adyen notifies within seconds of deciding, so the first round
+/// lets a notification already on its way land first; one that has not come by then has
+/// been lost or failed to deliver, and Adyen retries a failed delivery only minutes later,
+/// all the while the payer watches "being processed". Giving up is safe whatever Adyen did
+/// (a hold it made is cancelled, a late notification is ignored); its only cost is that an
+/// authorisation whose notification was merely slow is cancelled and the payer asked for
+/// the card again. A later round (the third, at about 2 min 10 s; the fourth at 4 min 10 s)
+/// would trade more of the payer's waiting for fewer such retries.
+pub const GIVE_UP_AT_QUERY: u64 = 1;
 pub fn refund_key(refund_id: &str) -> String {
     format!("kassa-refund-{refund_id}")
 }
@@ -208,6 +237,31 @@ impl Adyen {
                 "reference": payment.payment_id,
             }),
         )
+    }
+
+    /// `POST /cancels`: the standalone cancel, by the merchant reference the authorisation
+    /// was sent with (the payment id), for an authorisation whose pspReference Kassa never
+    /// learnt.
+    pub fn standalone_cancel(&self, payment: &PaymentRef<'_>) -> HttpRequest {
+        self.post(
+            "/cancels",
+            give_up_key(payment.payment_id, payment.sequence),
+            &json!({
+                "merchantAccount": self.merchant_account,
+                "paymentReference": payment.payment_id,
+                "reference": payment.payment_id,
+            }),
+        )
+    }
+
+    /// An authorisation in doubt: wait for its notification for the first rounds
+    /// (`payment.attempt` counts them), then give it up with a standalone cancel.
+    pub fn query(&self, payment: &PaymentRef<'_>) -> super::Call<Queried> {
+        if payment.attempt < GIVE_UP_AT_QUERY {
+            super::Call::Done(Queried::Pending)
+        } else {
+            super::Call::Send(self.standalone_cancel(payment))
+        }
     }
 
     pub fn refund(
@@ -413,13 +467,18 @@ pub fn parse_details(result: &HttpResult) -> Authorised {
     parse_payment(result)
 }
 
-/// Adyen has no status API: an authorisation in doubt is resolved by its notification.
-pub fn query() -> Queried {
-    Queried::Pending
-}
-
 fn received(response: &Value) -> bool {
     text(response, "status") == Some("received")
+}
+
+/// The give-up cancel's answer: once Adyen has taken it nothing can be held any more
+/// ("not authorised"); anything else (an error, a timeout, a refusal) asks again later
+/// with the same key, the payment still in doubt.
+pub fn parse_query(result: &HttpResult) -> Queried {
+    match answer(result) {
+        Answer::Object(response) if received(&response) => Queried::NotAuthorised,
+        Answer::Object(_) | Answer::Error | Answer::Unknown => Queried::Pending,
+    }
 }
 
 /// A capture's or cancel's answer: taken (the notification reports how it ended),

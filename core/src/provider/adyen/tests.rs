@@ -57,6 +57,7 @@ fn payment_ref<'a>(id: &'a str, provider_id: Option<&'a str>, attempt: u64) -> P
         reference: "INV-1",
         provider_id,
         attempt,
+        sequence: 4,
         return_to: Some("https://pay.example/pay/a/p/3ds/return?k=abc"),
     }
 }
@@ -144,6 +145,7 @@ fn idempotency_keys_fit_adyens_64_characters_and_differ_per_operation() {
         details_key(&id, u64::MAX),
         capture_key(&id),
         cancel_key(&id),
+        give_up_key(&id, u64::MAX),
         refund_key(&rid),
     ];
     for key in &keys {
@@ -414,15 +416,143 @@ fn three_d_secure_is_adyens_redirect_and_completes_through_payments_details() {
 }
 
 #[test]
-fn the_status_query_answers_pending_without_a_request() {
+fn the_status_query_waits_then_gives_up_with_a_standalone_cancel_like_adyens_example() {
     let adapter = adyen();
     let id = payment_id();
     for provider_id in [None, Some("993617895204576J")] {
-        assert_eq!(
-            adapter.query(&payment_ref(&id, provider_id, 0)),
-            Call::Done(Queried::Pending)
-        );
+        // The first rounds wait for the AUTHORISATION notification, without a request.
+        for attempt in 0..GIVE_UP_AT_QUERY {
+            assert_eq!(
+                adapter.query(&payment_ref(&id, provider_id, attempt)),
+                Call::Done(Queried::Pending)
+            );
+        }
+        // Then, and on every retry after, the standalone cancel by Kassa's reference.
+        for attempt in [GIVE_UP_AT_QUERY, GIVE_UP_AT_QUERY + 1, GIVE_UP_AT_QUERY + 5] {
+            let cancel = sent(adapter.query(&payment_ref(&id, provider_id, attempt)));
+            assert_eq!(cancel.method, HttpMethod::Post);
+            assert_eq!(cancel.url, "http://127.0.0.1:9200/v71/cancels");
+            assert_eq!(cancel.header("X-API-Key"), Some(API_KEY));
+            assert_eq!(cancel.header("Content-Type"), Some("application/json"));
+            // The same key for every retry about this authorisation (`sequence` 4).
+            assert_eq!(
+                cancel.header("Idempotency-Key"),
+                Some(format!("kassa-{id}-giveup-4").as_str())
+            );
+            let ours = body(&cancel);
+            assert_shaped_like(
+                &ours,
+                &example("post-cancels-cancel-with-own-reference"),
+                &[],
+            );
+            assert_eq!(
+                ours,
+                json!({"merchantAccount": MERCHANT, "paymentReference": id, "reference": id})
+            );
+            assert!(cancel.body.as_deref().is_some_and(|b| !b.contains("4111")));
+        }
     }
+    // A later authorisation of the same payment in doubt gets a cancel of its own.
+    let mut later = payment_ref(&id, None, GIVE_UP_AT_QUERY);
+    later.sequence = 9;
+    assert_eq!(
+        sent(adapter.query(&later)).header("Idempotency-Key"),
+        Some(format!("kassa-{id}-giveup-9").as_str())
+    );
+
+    // Received: nothing can be held any more. Anything else: ask again later.
+    let received = response(201, &example("post-cancels-cancel-with-own-reference-201"));
+    assert_eq!(adapter.parse_query(&received), Queried::NotAuthorised);
+    for result in [
+        response(500, &example("generic-500")),
+        response(422, &example("generic-422")),
+        response(401, &example("generic-401")),
+        response(422, &json!({"status": 422, "errorCode": "704"})),
+        response(201, &json!({"status": "odd"})),
+        response(201, &json!([])),
+        HttpResult::TimedOut,
+        HttpResult::Unreachable,
+        HttpResult::Unreadable,
+    ] {
+        assert_eq!(adapter.parse_query(&result), Queried::Pending, "{result:?}");
+    }
+}
+
+/// A lost authorisation given up: back to `started` (the card page again), and Adyen's
+/// AUTHORISATION notification for it, arriving after, finds nothing in flight and offers
+/// the payment nothing; its TECHNICAL_CANCEL notification is acknowledged and ignored.
+#[test]
+fn a_late_authorisation_notification_after_the_give_up_changes_nothing() {
+    use crate::payment::{CardSummary, NewPayment, Payment, PaymentInput, PaymentStatus};
+    let id = payment_id();
+    let (mut payment, _) = Payment::create(
+        NewPayment {
+            id: PaymentId::generate([7; 16]),
+            amount: 1450,
+            reference: "INV-1".into(),
+            description: "Council tax".into(),
+            delayed_capture: false,
+            expiry_window_ms: None,
+        },
+        NOW,
+    );
+    let card = CardSummary::new("Visa", "411111", "1111", "03/30", None).unwrap();
+    for input in [
+        PaymentInput::PageOpened,
+        PaymentInput::CardSubmitted { card },
+        PaymentInput::ProviderTimedOut,
+    ] {
+        payment.apply(input, NOW).unwrap();
+    }
+    assert_eq!(payment.status(), PaymentStatus::AuthorisationUnknown);
+
+    let psp = "993617895204576J";
+    let body = json!({"live": "false", "notificationItems": [
+        signed_item("AUTHORISATION", true, psp, None, &id),
+        signed_item("TECHNICAL_CANCEL", true, "993617894906488A", Some(psp), &id),
+    ]})
+    .to_string();
+    let got = notification::verify(
+        &credentials(None, Some(HMAC_KEY)),
+        Inbound {
+            body: body.as_bytes(),
+            signature_header: None,
+            now: NOW,
+        },
+    )
+    .unwrap();
+    let (authorised, cancelled) = (&got[0], &got[1]);
+    // Before the give-up, the notification would have resolved the payment.
+    assert!(notification::payment_input(payment.status(), authorised).is_some());
+
+    let adapter = adyen();
+    let sequence = payment.last_sequence();
+    let mut asked = payment_ref(&id, None, GIVE_UP_AT_QUERY);
+    asked.sequence = sequence;
+    sent(adapter.query(&asked));
+    let outcome = adapter.parse_query(&response(
+        201,
+        &example("post-cancels-cancel-with-own-reference-201"),
+    ));
+    payment
+        .apply(outcome.payment_input().unwrap(), NOW.plus(70_000))
+        .unwrap();
+    assert_eq!(payment.status(), PaymentStatus::Started);
+
+    assert_eq!(
+        notification::payment_input(payment.status(), authorised),
+        None
+    );
+    assert_eq!(
+        cancelled.event,
+        NotificationEvent::Ignored {
+            kind: "TECHNICAL_CANCEL".into()
+        }
+    );
+    assert_eq!(
+        notification::payment_input(payment.status(), cancelled),
+        None
+    );
 }
 
 #[test]

@@ -11,7 +11,10 @@
 //! A job being worked on is leased (`due_at` moves `LEASE_MS` ahead) before the call; if
 //! the worker dies mid-call, the alarm finds the job due again and repeats the call, which
 //! the provider's idempotency keys make safe. Transient failures are retried by the alarm
-//! with backoff (`kassa_core::provider::retry_delay_ms`).
+//! with backoff (`kassa_core::provider::retry_delay_ms`). A status query the adapter
+//! answers at once with nothing learnt (Adyen's, which has no status API) waits the same
+//! backoff with its attempt counted, and the query is told the count: that is how Adyen's
+//! gives up after a few rounds.
 //!
 //! Providers that answer at once (the sandbox) go through the same steps without I/O: the
 //! adapter's `Call::Done` is applied in the section that made the change, so no job is
@@ -142,6 +145,7 @@ pub fn payment_ref<'a>(record: &'a PaymentRecord, id: &'a str, attempt: u64) -> 
         reference: record.payment.reference(),
         provider_id: record.payment.provider_id(),
         attempt,
+        sequence: record.payment.last_sequence(),
         return_to: None,
     }
 }
@@ -264,27 +268,43 @@ fn apply_void(
     }
 }
 
+/// Where a pass over a payment's provider work ended.
+enum Step {
+    /// A request to send.
+    Send(Work, HttpRequest),
+    /// The provider answered at once that there is nothing to learn yet (Adyen's query
+    /// before it gives up): ask again after the backoff, counting the attempt, so that the
+    /// query can tell how long it has waited.
+    Wait,
+    /// Nothing (more) to do.
+    Idle,
+}
+
 /// One pass over a payment's provider work: applies what the adapter answers at once, and
 /// returns the request to send for the first thing it cannot answer. A queued capture is
 /// marked submitted first, so the attempt number (and idempotency key) is fixed before the
-/// request exists.
+/// request exists. A status query is told how many times the job has asked (`attempts`).
 fn step_payment(
     adapter: &Adapter,
     record: &mut PaymentRecord,
     attempts: u32,
     events: &mut Vec<PaymentEvent>,
     now: UnixMillis,
-) -> Option<(Work, HttpRequest)> {
+) -> Step {
     let id = record.payment.id().to_string();
     for _ in 0..MAX_STEPS {
         let before = record.payment.status();
-        let work = work(before)?;
+        let Some(work) = work(before) else {
+            return Step::Idle;
+        };
         match work {
-            Work::Query => match adapter.query(&payment_ref(record, &id, 0)) {
+            Work::Query => match adapter.query(&payment_ref(record, &id, u64::from(attempts))) {
                 Call::Done(outcome) => {
-                    apply_query(record, &outcome, events, now);
+                    if let Next::Retry = apply_query(record, &outcome, events, now) {
+                        return Step::Wait;
+                    }
                 }
-                Call::Send(request) => return Some((work, request)),
+                Call::Send(request) => return Step::Send(work, request),
             },
             Work::Capture => {
                 if before == PaymentStatus::CaptureQueued {
@@ -295,21 +315,21 @@ fn step_payment(
                     Call::Done(outcome) => {
                         apply_capture(record, &outcome, attempts, events, now);
                     }
-                    Call::Send(request) => return Some((work, request)),
+                    Call::Send(request) => return Step::Send(work, request),
                 }
             }
             Work::Void => match adapter.void(&payment_ref(record, &id, u64::from(attempts) + 1)) {
                 Call::Done(outcome) => {
                     apply_void(record, &outcome, attempts, events, now);
                 }
-                Call::Send(request) => return Some((work, request)),
+                Call::Send(request) => return Step::Send(work, request),
             },
         }
         if record.payment.status() == before {
-            return None;
+            return Step::Idle;
         }
     }
-    None
+    Step::Idle
 }
 
 /// Inside a state change's synchronous section: settles what the provider answers at once
@@ -326,7 +346,7 @@ pub fn settle_payment(
         return Ok(None);
     }
     let adapter = adapter(object, sql, account, record)?;
-    if step_payment(&adapter, record, 0, events, now).is_none() {
+    if let Step::Idle = step_payment(&adapter, record, 0, events, now) {
         return Ok(None);
     }
     let id = record.payment.id().to_string();
@@ -465,17 +485,22 @@ fn begin(
         return Ok(None);
     };
     let mut events = Vec::new();
-    let claimed = match &row.refund_id {
-        None => step_payment(&adapter, &mut record, attempts, &mut events, now)
-            .map(|(work, request)| (Some(work), request)),
+    // The call to make (for which payment work; `None` for the refund), if any, and
+    // whether the payment's query waits for another round without one.
+    let (claimed, wait) = match &row.refund_id {
+        None => match step_payment(&adapter, &mut record, attempts, &mut events, now) {
+            Step::Send(work, request) => (Some((Some(work), request)), false),
+            Step::Wait => (None, true),
+            Step::Idle => (None, false),
+        },
         Some(refund_id) => match refunds::load_one(sql, record.payment.id(), refund_id)? {
             Some(mut refund) => {
                 let refund = &mut refund;
                 let sent = step_refund(&adapter, &mut record, refund, attempts, &mut events, now);
                 refunds::save(sql, refund, record.live)?;
-                sent.map(|request| (None, request))
+                (sent.map(|request| (None, request)), false)
             }
-            None => None,
+            None => (None, false),
         },
     };
     if !events.is_empty() {
@@ -491,6 +516,13 @@ fn begin(
                 work,
                 attempts,
             }))
+        }
+        // Asked without a call and nothing learnt: the next round after the backoff, with
+        // the attempt counted like a call's (the query gives up after a few).
+        None if wait => {
+            let attempts = attempts.saturating_add(1);
+            jobs::reschedule(sql, key, now.plus(retry_delay_ms(attempts)), attempts)?;
+            Ok(None)
         }
         None => {
             jobs::remove(sql, key)?;
