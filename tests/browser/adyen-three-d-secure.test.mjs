@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { launchBrowser } from '../support/browser.mjs';
 import { startGateway, devVars } from '../support/gateway.mjs';
+import { clientOf } from '../support/api.mjs';
 import { startFakeAdyen } from '../support/fake-adyen.mjs';
 
 const API_KEY = 'AQEyhmfxKfA0KassaFakeAdyenBrowserUser000001234';
@@ -22,14 +23,7 @@ const DECLINED = { status: 'failed', finished: true, code: 'P0010', message: 'Pa
 
 let browser; let adyen; let gateway; let shop; let shopOrigin; let key;
 
-async function call(path, { method = 'GET', token, body } = {}) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${gateway.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, text, json: text ? JSON.parse(text) : null };
-}
+const { call } = clientOf(() => gateway.url);
 const payment = async (id) => (await call(`/v1/payments/${id}`, { token: key })).json;
 
 before(async () => {

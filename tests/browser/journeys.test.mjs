@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { launchBrowser } from '../support/browser.mjs';
 import { startGateway, devVars } from '../support/gateway.mjs';
+import { clientOf } from '../support/api.mjs';
 import { startFakeStripe } from '../support/fake-stripe.mjs';
 import { startFakeAdyen } from '../support/fake-adyen.mjs';
 import { startMerchant } from '../../scripts/demo-merchant.mjs';
@@ -26,14 +27,7 @@ const SUCCESS = { status: 'success', finished: true };
 
 let gateway; let stripe; let adyen; let browser;
 
-async function call(path, { method = 'GET', token, body } = {}) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${gateway.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, text, json: text ? JSON.parse(text) : null };
-}
+const { call } = clientOf(() => gateway.url);
 
 /** The sandbox's challenge is the gateway's page in the iframe; the providers' is their own page, framed there. */
 const sandboxButton = (frame, complete) => frame.locator(complete ? '#complete-authentication' : '#fail-authentication');

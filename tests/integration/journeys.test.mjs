@@ -15,7 +15,7 @@ import { startGateway, devVars } from '../support/gateway.mjs';
 import { startFakeStripe } from '../support/fake-stripe.mjs';
 import { startFakeAdyen } from '../support/fake-adyen.mjs';
 import { Payer } from '../support/payer.mjs';
-import { paymentBody } from '../support/api.mjs';
+import { paymentBody, clientOf } from '../support/api.mjs';
 import { Receiver, verifyPaySignature } from '../support/webhook-receiver.mjs';
 import { core } from '../support/core.mjs';
 
@@ -34,14 +34,7 @@ const EVENTS = ['card_payment_started', 'card_payment_succeeded', 'card_payment_
 let gateway; let stripe; let adyen;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function call(path, { method = 'GET', token, body } = {}) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${gateway.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, text, json: text ? JSON.parse(text) : null };
-}
+const { call } = clientOf(() => gateway.url);
 const admin = (path, opts = {}) => call(`/admin/v1${path}`, { token: ADMIN_TOKEN, ...opts });
 
 /** Polls until `check` returns something truthy; the bound only stops a hung test. */

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { startGateway, devVars } from '../support/gateway.mjs';
 import { startFakeStripe } from '../support/fake-stripe.mjs';
 import { Payer } from '../support/payer.mjs';
-import { paymentBody } from '../support/api.mjs';
+import { paymentBody, clientOf } from '../support/api.mjs';
 import { core } from '../support/core.mjs';
 
 const SECRET_KEY = 'sk_test_51KassaWebhookTestsKey0000000000000000000000005678';
@@ -29,14 +29,7 @@ let stripe;
 let gateway;
 let account;
 
-async function call(path, { method = 'GET', token, body } = {}) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${gateway.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, text, json: text ? JSON.parse(text) : null };
-}
+const { call } = clientOf(() => gateway.url);
 const admin = (path, opts = {}) => call(`/admin/v1${path}`, { token: ADMIN_TOKEN, ...opts });
 const api = (path, opts = {}) => call(`/v1${path}`, { token: account.key, ...opts });
 const payment = async (id) => (await api(`/payments/${id}`)).json;

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { startGateway, devVars } from '../support/gateway.mjs';
 import { startFakeStripe } from '../support/fake-stripe.mjs';
 import { Payer } from '../support/payer.mjs';
-import { paymentBody } from '../support/api.mjs';
+import { paymentBody, clientOf, eventually, sleep } from '../support/api.mjs';
 import { core } from '../support/core.mjs';
 import { randomBytes } from 'node:crypto';
 
@@ -33,29 +33,11 @@ let gateway;
 let account;
 let live; // the account's live API key (issued once Stripe is its provider)
 
-async function call(path, { method = 'GET', token, body } = {}) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${gateway.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, text, json: text ? JSON.parse(text) : null };
-}
+const { call } = clientOf(() => gateway.url);
 const admin = (path, opts = {}) => call(`/admin/v1${path}`, { token: ADMIN_TOKEN, ...opts });
 const api = (path, opts = {}) => call(`/v1${path}`, { token: account.key, ...opts });
 const payment = async (id) => (await api(`/payments/${id}`)).json;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `check` returns something truthy; the bound only stops a hung test. */
-async function eventually(check, what) {
-  const deadline = Date.now() + 150_000;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`still waiting for ${what}`);
-    await sleep(500);
-  }
-}
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {

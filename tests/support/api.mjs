@@ -4,7 +4,8 @@ import { devVars } from './gateway.mjs';
 export const BASE = process.env.KASSA_URL;
 const ADMIN_TOKEN = devVars().ADMIN_TOKEN;
 
-async function call(path, { method = 'GET', token, body, headers = {}, raw } = {}) {
+/** One request to the gateway at `base`; the answer's JSON is `null` when it is not JSON. */
+async function request(base, path, { method = 'GET', token, body, headers = {}, raw } = {}) {
   const init = { method, headers: { ...headers } };
   if (token) init.headers.Authorization = `Bearer ${token}`;
   if (raw !== undefined) {
@@ -14,11 +15,39 @@ async function call(path, { method = 'GET', token, body, headers = {}, raw } = {
     init.body = JSON.stringify(body);
     init.headers['Content-Type'] = 'application/json';
   }
-  const res = await fetch(`${BASE}${path}`, init);
+  const res = await fetch(`${base}${path}`, init);
   const text = await res.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
   return { status: res.status, headers: res.headers, json, text };
+}
+
+const call = (path, opts) => request(BASE, path, opts);
+
+/**
+ * The same clients for a gateway a test starts itself: `base` is its URL, or a function
+ * giving it (the gateway may start after the module is loaded).
+ */
+export function clientOf(base) {
+  const at = () => (typeof base === 'function' ? base() : base);
+  const own = (path, opts) => request(at(), path, opts);
+  return {
+    call: own,
+    admin: (path, opts = {}) => own(`/admin/v1${path}`, { token: ADMIN_TOKEN, ...opts }),
+  };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns something truthy; the bound only stops a hung test. */
+export async function eventually(check, what, ms = 150_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`still waiting for ${what}`);
+    await sleep(500);
+  }
 }
 
 export const admin = (path, opts = {}) => call(`/admin/v1${path}`, { token: ADMIN_TOKEN, ...opts });
