@@ -462,27 +462,13 @@ pub fn sandbox_challenge(
 /// link rather than a redirect answering the card form: browsers hold every redirect after
 /// a form post to the page's `form-action`, which names the gateway only.
 pub fn to_provider(s: &Summary<'_>, url: &str, framing: Framing<'_>) -> Result<Response> {
-    let c = copy(s.language);
-    let body = format!(
-        "<h1>{title}</h1>{panel}<p>{text}</p>\
-         <p><a class=\"button\" id=\"continue-to-provider\" href=\"{url}\">{button}</a></p>",
-        title = c.authenticate_title,
-        panel = amount_panel(s),
-        text = c.authenticate_text,
-        url = escape(url),
-        button = c.authenticate_button,
+    let button = copy(s.language).authenticate_button;
+    let control = format!(
+        "<p><a class=\"button\" id=\"continue-to-provider\" href=\"{}\">{button}</a></p>",
+        escape(url)
     );
-    Page {
-        title: c.authenticate_title,
-        lang: s.language.as_str(),
-        body,
-        script: Some(
-            "location.replace(document.getElementById('continue-to-provider').href);".into(),
-        ),
-        framing,
-        form_target: None,
-    }
-    .render(200)
+    let follow = "location.replace(document.getElementById('continue-to-provider').href);";
+    provider_page(s, &control, follow, framing, None)
 }
 
 /// 3-D Secure at a provider that takes a form post: the form, with a button, submitted at
@@ -493,7 +479,6 @@ pub fn post_to_provider(
     fields: &[(String, String)],
     framing: Framing<'_>,
 ) -> Result<Response> {
-    let c = copy(s.language);
     let hidden: String = fields
         .iter()
         .map(|(name, value)| {
@@ -504,23 +489,38 @@ pub fn post_to_provider(
             )
         })
         .collect();
-    let body = format!(
-        "<h1>{title}</h1>{panel}<p>{text}</p>\
-         <form method=\"post\" action=\"{url}\" id=\"provider-form\">{hidden}\
-         <button type=\"submit\" class=\"button\" id=\"continue-to-provider\">{button}</button></form>",
-        title = c.authenticate_title,
-        panel = amount_panel(s),
-        text = c.authenticate_text,
-        url = escape(url),
-        button = c.authenticate_button,
+    let control = format!(
+        "<form method=\"post\" action=\"{}\" id=\"provider-form\">{hidden}\
+         <button type=\"submit\" class=\"button\" id=\"continue-to-provider\">{}</button></form>",
+        escape(url),
+        copy(s.language).authenticate_button
     );
+    let submit = "document.getElementById('provider-form').submit();";
+    provider_page(s, &control, submit, framing, origin_of(url))
+}
+
+/// The page on the way to a provider's 3-D Secure: what is happening, the amount, and the
+/// `control` that goes there (which `script` uses at once when scripts run).
+fn provider_page(
+    s: &Summary<'_>,
+    control: &str,
+    script: &str,
+    framing: Framing<'_>,
+    form_target: Option<String>,
+) -> Result<Response> {
+    let c = copy(s.language);
     Page {
         title: c.authenticate_title,
         lang: s.language.as_str(),
-        body,
-        script: Some("document.getElementById('provider-form').submit();".into()),
+        body: format!(
+            "<h1>{}</h1>{}<p>{}</p>{control}",
+            c.authenticate_title,
+            amount_panel(s),
+            c.authenticate_text
+        ),
+        script: Some(script.into()),
         framing,
-        form_target: origin_of(url),
+        form_target,
     }
     .render(200)
 }
