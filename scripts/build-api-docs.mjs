@@ -15,6 +15,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { esc, table } from './docs-html.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values: opts } = parseArgs({
@@ -30,9 +31,6 @@ const doc = JSON.parse(source);
 
 // --- Text --------------------------------------------------------------------------------
 
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({
-  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
-}[c]));
 
 /**
  * The Markdown the document's descriptions use, inline only: `code`, [links](url),
@@ -143,18 +141,6 @@ function fieldsTable(rows, caption) {
     r.example !== undefined ? `<br><span class="example">Example: <code>${esc(JSON.stringify(r.example))}</code></span>` : ''
   }</td></tr>`).join('\n');
   return table(caption, ['Field', 'Type', 'Description'], body);
-}
-
-function table(caption, headings, body) {
-  return `<div class="table-wrap" role="region" aria-label="${esc(caption)}" tabindex="0">
-<table class="fields">
-<caption>${esc(caption)}</caption>
-<thead><tr>${headings.map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead>
-<tbody>
-${body}
-</tbody>
-</table>
-</div>`;
 }
 
 /** An example value built from the schema's own examples (for requests, no read-only fields). */

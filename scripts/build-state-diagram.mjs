@@ -29,6 +29,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { esc, table } from './docs-html.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values: opts } = parseArgs({
@@ -47,9 +48,6 @@ const lifecycle = JSON.parse(core.payment_lifecycle());
 
 // --- Text --------------------------------------------------------------------------------
 
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({
-  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
-}[c]));
 
 const MONO = "ui-monospace, Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
 const SANS = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
@@ -578,15 +576,6 @@ function page(g, picture) {
   const cell = (v) => `<code>${esc(v)}</code>`;
   const statusRows = statuses.map((s) => `<tr><th scope="row">${cell(s.name)}</th><td>${cell(s.external_status)}</td><td>${s.code ? cell(s.code) : '<span class="none">none</span>'}</td><td>${s.finished ? 'yes' : 'no'}</td></tr>`).join('\n');
   const rowRows = rows.map((r) => `<tr${r.no_op ? ' class="no-op"' : ''}><th scope="row">${cell(r.from)}</th><td>${cell(r.input)}</td><td>${esc(dc[r.delayed_capture] ?? r.delayed_capture)}</td><td>${cell(r.to)}</td><td>${r.event ? cell(r.event) : `<span class="none">none${r.no_op ? ' (no-op)' : ''}</span>`}</td></tr>`).join('\n');
-  const table = (caption, headings, body) => `<div class="table-wrap" role="region" aria-label="${esc(caption)}" tabindex="0">
-<table class="fields">
-<caption>${esc(caption)}</caption>
-<thead><tr>${headings.map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead>
-<tbody>
-${body}
-</tbody>
-</table>
-</div>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
